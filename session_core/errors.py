@@ -1,0 +1,151 @@
+"""The toolkit's exception hierarchy.
+
+Every error the toolkit raises derives from :class:`SessionCoreError` and, where a builtin fits,
+from that builtin too, so callers can catch either (an invalid id is a ``ValueError``, a missing
+session a ``KeyError``, an unreachable store an ``OSError``). Errors carry their facts as
+attributes (``location``, ``session_id``, ``key_path``, ...); tests and callers read those, never
+the message text.
+"""
+
+from __future__ import annotations
+
+
+class SessionCoreError(Exception):
+    """Base class of every error raised by session-core."""
+
+
+class InvalidSessionId(SessionCoreError, ValueError):
+    """A session id failed validation before it touched any storage."""
+
+    def __init__(self, session_id: object, reason: str) -> None:
+        self.session_id = session_id
+        self.reason = reason
+        super().__init__(
+            f"invalid session id {session_id!r}: {reason}. Ids are 1-128 characters: letters, "
+            "digits, '-', '_' and '.', not starting with '.' or '-', without '..'"
+        )
+
+
+class InvalidValue(SessionCoreError, TypeError, ValueError):
+    """A value outside the portable (JSON) data model was given to ``save()``/``write()``."""
+
+    def __init__(self, key_path: str, value: object, reason: str) -> None:
+        self.key_path = key_path
+        self.value_type = type(value).__name__
+        self.reason = reason
+        super().__init__(
+            f"value at {key_path!r} cannot be stored: {reason}. Portable values are None, bool, "
+            "int, finite float, str, list/tuple and dict with str keys; convert it first "
+            "(for example str() a path, isoformat() a datetime, list() a set)."
+        )
+
+
+class SessionNotFound(SessionCoreError, KeyError):
+    """The store holds no record for the requested session id."""
+
+    def __init__(self, session_id: str, location: str) -> None:
+        self.session_id = session_id
+        self.location = location
+        super().__init__(f"no session {session_id!r} in store {location}")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class StoreError(SessionCoreError, OSError):
+    """A backend failed; carries the store location, the operation and the underlying cause."""
+
+    def __init__(self, location: str, operation: str, cause: BaseException | str) -> None:
+        self.location = location
+        self.operation = operation
+        self.cause = cause
+        detail = f"{type(cause).__name__}: {cause}" if isinstance(cause, BaseException) else cause
+        super().__init__(f"store {location}: {operation} failed: {detail}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class StoreTimeout(StoreError, TimeoutError):
+    """A store stayed locked or unreachable past its bounded retries."""
+
+
+class StoreClosed(StoreError):
+    """The store was used after ``close()``."""
+
+    def __init__(self, location: str, operation: str) -> None:
+        super().__init__(location, operation, "the store is closed; open a new instance")
+
+
+class CorruptRecord(StoreError):
+    """A persisted record could not be decoded (torn, truncated or foreign content)."""
+
+    def __init__(self, location: str, session_id: str, cause: BaseException | str) -> None:
+        self.session_id = session_id
+        super().__init__(location, f"read of session {session_id!r}", cause)
+
+
+class FormatVersionError(StoreError):
+    """The store was written in a format this version of session-core cannot use as is."""
+
+    def __init__(self, location: str, found: int, supported: int) -> None:
+        self.found = found
+        self.supported = supported
+        hint = (
+            "upgrade session-core to read it"
+            if found > supported
+            else "upgrade it with `python -m session_core migrate --upgrade STORE`"
+        )
+        super().__init__(
+            location, "open", f"store format version {found}, this code uses {supported}: {hint}"
+        )
+
+
+class NotSupported(SessionCoreError, NotImplementedError):
+    """The store declared that it cannot perform this operation (see its capabilities)."""
+
+    def __init__(self, store: str, capability: str) -> None:
+        self.store = store
+        self.capability = capability
+        super().__init__(f"{store} does not support {capability} (see its `capabilities`)")
+
+
+class ConfigError(SessionCoreError, ValueError):
+    """A store setting could not be understood; names the setting and the accepted forms."""
+
+    ACCEPTED_FORMS = (
+        "a short name (sqlite, duckdb, shelve, json, memory, none), "
+        "a URL (sqlite:///runs.db, duckdb:///runs.duckdb, shelve:///folder, file:///folder, "
+        "s3://bucket/prefix, memory://name), "
+        "or a class path (package.module:Class) with arguments"
+    )
+
+    def __init__(self, setting: str, value: object, reason: str) -> None:
+        self.setting = setting
+        self.value = value
+        self.reason = reason
+        super().__init__(
+            f"bad store setting {setting}={value!r}: {reason}. Accepted: {self.ACCEPTED_FORMS}."
+        )
+
+
+class SessionError(SessionCoreError, RuntimeError):
+    """A session was used against its lifecycle (a second run, a run after close)."""
+
+
+class RunInterrupted(SessionCoreError, KeyboardInterrupt):
+    """Raised inside ``Session.run`` when the run was stopped by SIGINT or SIGTERM."""
+
+    def __init__(self, signal_name: str, exit_code: int | None = None) -> None:
+        self.signal_name = signal_name
+        self.exit_code = exit_code
+        super().__init__(f"run interrupted by {signal_name}")
+
+
+class CommandFailed(SessionCoreError):
+    """A wrapped command exited with a non-zero code."""
+
+    def __init__(self, command: list[str], exit_code: int) -> None:
+        self.command = command
+        self.exit_code = exit_code
+        super().__init__(f"command exited with code {exit_code}")

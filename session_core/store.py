@@ -1,0 +1,337 @@
+"""The store interface: what every backend is, and the checks no backend can skip.
+
+A store has two faces.
+
+* Kedro's face: ``StoreClass(path, session_id, **options)`` is a mutable mapping holding one
+  session's data. Right after construction it holds what is persisted for that id; ``read()``
+  returns the persisted data; ``save()`` atomically replaces the persisted record with the
+  mapping's content.
+* The store-level face that ``list``, ``show`` and ``migrate`` need: :meth:`session_ids`
+  (ascending id order, which is creation order for generated and Kedro ids, streamed),
+  :meth:`load`, :meth:`write`, :meth:`write_many`, :meth:`delete`, :meth:`iter_records`,
+  :meth:`format_version`.
+
+It is a template (as in minimalkv): each public method validates the id and the value, encodes
+the record once with :mod:`session_core.values`, logs, and turns backend failures into
+:class:`~session_core.errors.StoreError`; then it calls one small private primitive that the
+backend implements (``_get``, ``_put``, ``_put_many``, ``_delete``, ``_iter_ids``, ...).
+Backends only ever see validated ids and JSON text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from . import values
+from .errors import (
+    CorruptRecord,
+    FormatVersionError,
+    NotSupported,
+    SessionCoreError,
+    SessionError,
+    SessionNotFound,
+    StoreClosed,
+    StoreError,
+)
+from .ids import validate_session_id
+from .redact import redact_url
+
+logger = logging.getLogger(__name__)
+
+#: How many records :meth:`SessionStore.write_many` hands a backend at once.
+DEFAULT_BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a store class can do; the conformance suite checks each claim both ways.
+
+    Attributes:
+        persistent: records outlive the instance and the process.
+        listing: :meth:`SessionStore.session_ids` enumerates the stored sessions.
+        delete: :meth:`SessionStore.delete` removes one session.
+        multiprocess: several processes on one machine may write one location at once.
+        crash_safe: a process killed during a save leaves the old or the new record.
+        shared: several machines may write one location at once (object storage).
+    """
+
+    persistent: bool = True
+    listing: bool = True
+    delete: bool = True
+    multiprocess: bool = True
+    crash_safe: bool = True
+    shared: bool = False
+
+
+class SessionStore(MutableMapping[str, Any]):
+    """Base class of every store; subclasses implement the private primitives below.
+
+    Args:
+        path: where the store lives (a file, a folder or a URL, as the backend documents).
+        session_id: the session this instance's mapping holds; ``None`` for store-level use.
+        **options: backend options, passed to :meth:`_setup`.
+
+    Raises:
+        InvalidSessionId: ``session_id`` is not a safe id.
+        FormatVersionError: the store was written in another format version.
+        StoreError: the backend could not open the store (the cause is attached).
+    """
+
+    #: Capabilities of this store class.
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    #: The on-disk format this code writes; stores remember the version they were written in.
+    FORMAT_VERSION: ClassVar[int] = 1
+
+    def __init__(self, path: Any = None, session_id: str | None = None, **options: Any) -> None:
+        self._path = path
+        self._session_id = None if session_id is None else validate_session_id(session_id)
+        self._closed = False
+        self.data: dict[str, Any] = {}
+        with self._guard("open"):
+            self._setup(path, **options)
+            found = self._stored_format_version()
+        if found is not None and found != self.FORMAT_VERSION:
+            raise FormatVersionError(self.location, found, self.FORMAT_VERSION)
+        if self._session_id is not None:
+            self.data = self.read()
+
+    # ------------------------------------------------------------------ primitives (backend)
+
+    def _setup(self, path: Any, **options: Any) -> None:
+        """Open or prepare the store at ``path``; raise ``TypeError`` for unknown options."""
+        if options:
+            raise TypeError(f"{type(self).__name__} takes no options, got {sorted(options)}")
+
+    def _location(self) -> str:
+        """A human-readable location (credentials are removed by :attr:`location`)."""
+        return str(self._path)
+
+    def _stored_format_version(self) -> int | None:
+        """The format version recorded in the store, or ``None`` when nothing is stored yet."""
+        return None
+
+    def _get(self, session_id: str) -> str | bytes | None:
+        """The stored JSON text of one session, or ``None`` when absent."""
+        raise NotImplementedError
+
+    def _put(self, session_id: str, text: str) -> None:
+        """Replace one session's record atomically and durably."""
+        raise NotImplementedError
+
+    def _put_many(self, items: list[tuple[str, str]]) -> None:
+        """Write many records; backends override this with a real batch operation."""
+        for session_id, text in items:
+            self._put(session_id, text)
+
+    def _delete(self, session_id: str) -> bool:
+        """Remove one session; return ``False`` when it was absent."""
+        raise NotSupported(type(self).__name__, "delete")
+
+    def _iter_ids(self) -> Iterator[str]:
+        """Yield every stored id in ascending order, without loading records."""
+        raise NotSupported(type(self).__name__, "listing")
+
+    def _iter_items(self) -> Iterator[tuple[str, str | bytes]]:
+        """Yield ``(id, text)`` in ascending id order; override with one streamed query."""
+        for session_id in self._iter_ids():
+            text = self._get(session_id)
+            if text is not None:
+                yield session_id, text
+
+    def _close(self) -> None:
+        """Release connections and handles."""
+
+    # ------------------------------------------------------------------ shared machinery
+
+    @property
+    def location(self) -> str:
+        """Where the store lives, with any credentials removed (safe to log and print)."""
+        try:
+            where = self._location()
+        except AttributeError:  # _setup failed before the backend knew its location
+            where = str(self._path)
+        return f"{type(self).__name__}({redact_url(where)})"
+
+    @property
+    def session_id(self) -> str | None:
+        """The session this instance's mapping holds."""
+        return self._session_id
+
+    @contextlib.contextmanager
+    def _guard(self, operation: str) -> Iterator[None]:
+        """Turn any backend failure into a StoreError that names the location and the cause."""
+        if self._closed:
+            raise StoreClosed(self.location, operation)
+        try:
+            yield
+        except SessionCoreError:
+            raise
+        except Exception as exc:
+            logger.debug("store %s: %s failed", self.location, operation, exc_info=True)
+            raise StoreError(self.location, operation, exc) from exc
+
+    def _decode(self, session_id: str, text: str | bytes) -> dict[str, Any]:
+        try:
+            return values.decode(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CorruptRecord(self.location, session_id, exc) from exc
+
+    def _require_session(self) -> str:
+        if self._session_id is None:
+            raise SessionError(
+                f"{type(self).__name__} was opened without a session_id; pass one to use its "
+                "mapping face (read/save), or use load/write with an explicit id"
+            )
+        return self._session_id
+
+    # ------------------------------------------------------------------ Kedro's face
+
+    def read(self) -> dict[str, Any]:
+        """The persisted data of this instance's session; empty when nothing is stored."""
+        session_id = self._require_session()
+        with self._guard(f"read of session {session_id!r}"):
+            text = self._get(session_id)
+        return {} if text is None else self._decode(session_id, text)
+
+    def save(self) -> None:
+        """Replace the persisted record with the mapping's content, atomically.
+
+        Raises:
+            InvalidValue: a value is outside the portable model; nothing is written.
+            StoreError: the backend failed.
+        """
+        self.write(self._require_session(), self.data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.data[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        return f"<{self.location} session_id={self._session_id!r}>"
+
+    # ------------------------------------------------------------------ store-level face
+
+    def session_ids(self) -> Iterator[str]:
+        """Stream every stored session id in ascending order (oldest first for generated ids)."""
+        self._check_capability("listing")
+        with self._guard("listing"):
+            yield from self._iter_ids()
+
+    def iter_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Stream ``(session_id, record)`` pairs in ascending id order."""
+        self._check_capability("listing")
+        with self._guard("listing"):
+            for session_id, text in self._iter_items():
+                yield session_id, self._decode(session_id, text)
+
+    def load(self, session_id: str) -> dict[str, Any]:
+        """Return one stored record.
+
+        Raises:
+            InvalidSessionId, SessionNotFound, CorruptRecord, StoreError.
+        """
+        validate_session_id(session_id)
+        with self._guard(f"read of session {session_id!r}"):
+            text = self._get(session_id)
+        if text is None:
+            raise SessionNotFound(session_id, self.location)
+        return self._decode(session_id, text)
+
+    def has_session(self, session_id: str) -> bool:
+        """True when a record is stored for ``session_id``."""
+        validate_session_id(session_id)
+        with self._guard(f"read of session {session_id!r}"):
+            return self._get(session_id) is not None
+
+    def write(self, session_id: str, record: Mapping[str, Any]) -> None:
+        """Replace one session's record with ``record``, atomically.
+
+        Raises:
+            InvalidSessionId, InvalidValue (nothing written), StoreError.
+        """
+        validate_session_id(session_id)
+        text = values.encode(values.to_portable(dict(record)))
+        with self._guard(f"write of session {session_id!r}"):
+            self._put(session_id, text)
+        logger.debug("store %s: saved session %s (%d bytes)", self.location, session_id, len(text))
+
+    def write_many(
+        self,
+        records: Iterable[tuple[str, Mapping[str, Any]]],
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> int:
+        """Write many ``(session_id, record)`` pairs in batches; return how many were written.
+
+        Every id and value of a batch is checked before the batch reaches the backend, so a bad
+        record stops the call before anything of its batch is written.
+        """
+        written = 0
+        batch: list[tuple[str, str]] = []
+        for session_id, record in records:
+            validate_session_id(session_id)
+            batch.append((session_id, values.encode(values.to_portable(dict(record)))))
+            if len(batch) >= batch_size:
+                written += self._flush_batch(batch)
+                batch = []
+        if batch:
+            written += self._flush_batch(batch)
+        return written
+
+    def _flush_batch(self, batch: list[tuple[str, str]]) -> int:
+        with self._guard(f"batch write of {len(batch)} sessions"):
+            self._put_many(batch)
+        logger.debug("store %s: wrote a batch of %d sessions", self.location, len(batch))
+        return len(batch)
+
+    def delete(self, session_id: str) -> None:
+        """Remove one session.
+
+        Raises:
+            InvalidSessionId, SessionNotFound, NotSupported, StoreError.
+        """
+        validate_session_id(session_id)
+        self._check_capability("delete")
+        with self._guard(f"delete of session {session_id!r}"):
+            removed = self._delete(session_id)
+        if not removed:
+            raise SessionNotFound(session_id, self.location)
+
+    def format_version(self) -> int:
+        """The format version the store was written in (this code's version for a new store)."""
+        with self._guard("format version read"):
+            found = self._stored_format_version()
+        return self.FORMAT_VERSION if found is None else found
+
+    def _check_capability(self, name: str) -> None:
+        if not getattr(self.capabilities, name):
+            raise NotSupported(type(self).__name__, name)
+
+    def close(self) -> None:
+        """Release the backend's resources; later use raises :class:`StoreClosed`."""
+        if not self._closed:
+            try:
+                with self._guard("close"):
+                    self._close()
+            finally:
+                self._closed = True
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

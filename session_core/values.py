@@ -1,0 +1,80 @@
+"""The portable data model (JSON's) and the one canonical encoding every backend stores.
+
+Backends never see Python objects: the core checks a record with :func:`to_portable` and hands
+the backend the text of :func:`encode`. Decoding with :func:`decode` gives back the same types,
+because JSON text keeps int and float apart (``1`` vs ``1.0``), keeps ints of any size and keeps
+``-0.0``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Any
+
+from .errors import InvalidValue
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_CANONICAL = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(",", ":"), sort_keys=True
+)
+
+
+def to_portable(value: Any, key_path: str = "$") -> Any:
+    """Return a copy of ``value`` in the portable model (tuples become lists).
+
+    Raises:
+        InvalidValue: for anything else (sets, bytes, datetimes, objects, NaN, infinities,
+            non-str dict keys); ``key_path`` names where, e.g. ``$.params.lr``.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        _check_text(value, key_path)
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidValue(key_path, value, f"{value!r} is not a finite number")
+        return float(value)
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidValue(
+                    f"{key_path}[{key!r}]", value, f"dict key {key!r} is a {type(key).__name__}, not a str"
+                )
+            _check_text(key, f"{key_path}[{key!r}]")
+            out[key] = to_portable(item, f"{key_path}.{key}")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [to_portable(item, f"{key_path}[{i}]") for i, item in enumerate(value)]
+    raise InvalidValue(key_path, value, f"type {type(value).__name__} is outside the portable model")
+
+
+def _check_text(text: str, key_path: str) -> None:
+    """Refuse lone surrogates: they cannot be written as UTF-8 by any backend."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidValue(key_path, text, f"string holds a lone surrogate ({exc.reason})") from None
+
+
+def encode(record: dict[str, Any]) -> str:
+    """Encode an already portable record as compact JSON text."""
+    return _ENCODER.encode(record)
+
+
+def decode(text: str | bytes) -> dict[str, Any]:
+    """Decode stored text; raises ``ValueError`` when it is not a JSON object."""
+    record = json.loads(text)
+    if not isinstance(record, dict):
+        raise ValueError(f"stored record is a JSON {type(record).__name__}, not an object")
+    return record
+
+
+def content_hash(record: dict[str, Any]) -> str:
+    """SHA-256 of the canonical (key-sorted) encoding: equal content, equal hash."""
+    return hashlib.sha256(_CANONICAL.encode(record).encode("utf-8")).hexdigest()

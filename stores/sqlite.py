@@ -1,0 +1,155 @@
+"""SQLite store: one database file, one row per session, safe for many processes at once.
+
+Layout (format version 1)::
+
+    sessions(id TEXT PRIMARY KEY, record TEXT NOT NULL)   -- record: the JSON text
+    session_core_meta(key TEXT PRIMARY KEY, value TEXT)   -- 'format_version' -> '1'
+
+The database runs in WAL mode with ``synchronous=NORMAL`` (a committed save survives the process
+being killed) and a busy timeout; every write is one ``BEGIN IMMEDIATE`` transaction. First use
+by several processes at once is safe: creating the schema and switching to WAL are retried while
+the file is locked (WAL's switch can report "database is locked" even with a busy timeout).
+Kedro passes a folder as ``path``; a path without a ``.db``/``.sqlite``/``.sqlite3`` suffix is
+taken as a folder holding ``session_store.db``, as kedro-viz laid it out.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from session_core.store import SessionStore
+
+from ._retry import retry_while_locked
+
+DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+DEFAULT_FILENAME = "session_store.db"
+_FETCH_ROWS = 1000
+
+
+def _is_locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )
+
+
+def resolve_db_path(path: Any) -> Path:
+    """The database file for ``path``: the path itself for a ``.db`` file, else a file inside."""
+    if path is None:
+        raise TypeError("SQLiteStore needs a path: a .db file or a folder")
+    db = Path(path).expanduser().absolute()
+    return db if db.suffix.lower() in DB_SUFFIXES else db / DEFAULT_FILENAME
+
+
+class SQLiteStore(SessionStore):
+    """Sessions in one SQLite file.
+
+    Options:
+        timeout: seconds to wait for another process's lock before :class:`StoreTimeout`.
+    """
+
+    def _setup(self, path: Any, timeout: float = 30.0) -> None:
+        self._db = resolve_db_path(path)
+        self._timeout = float(timeout)
+        self._db.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(
+            self._db, timeout=self._timeout, isolation_level=None, check_same_thread=False
+        )
+        self._locked(self._init_schema, "schema creation")
+
+    def _locked(self, action, operation: str):
+        return retry_while_locked(
+            action, _is_locked, location=self.location, operation=operation, timeout=self._timeout
+        )
+
+    def _init_schema(self) -> None:
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_core_meta'"
+        ).fetchone()
+        if exists:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, record TEXT NOT NULL)"
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS session_core_meta (key TEXT PRIMARY KEY, value TEXT)"
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO session_core_meta VALUES ('format_version', ?)",
+                (str(self.FORMAT_VERSION),),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _location(self) -> str:
+        return str(self._db)
+
+    def _stored_format_version(self) -> int | None:
+        row = self._conn.execute(
+            "SELECT value FROM session_core_meta WHERE key = 'format_version'"
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def _get(self, session_id: str) -> str | None:
+        row = self._conn.execute("SELECT record FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def _put(self, session_id: str, text: str) -> None:
+        self._put_many([(session_id, text)])
+
+    def _put_many(self, items: list[tuple[str, str]]) -> None:
+        def transaction() -> None:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(
+                    "INSERT INTO sessions (id, record) VALUES (?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+                    items,
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+        self._locked(transaction, f"write of {len(items)} sessions")
+
+    def _delete(self, session_id: str) -> bool:
+        cursor = self._locked(
+            lambda: self._conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)),
+            "delete",
+        )
+        return cursor.rowcount > 0
+
+    def _iter_ids(self) -> Iterator[str]:
+        for rows in self._stream("SELECT id FROM sessions ORDER BY id"):
+            for (session_id,) in rows:
+                yield session_id
+
+    def _iter_items(self) -> Iterator[tuple[str, str]]:
+        for rows in self._stream("SELECT id, record FROM sessions ORDER BY id"):
+            yield from rows
+
+    def _stream(self, query: str) -> Iterator[list[tuple]]:
+        """Fetch in pages on a cursor of its own, so nothing is loaded whole."""
+        cursor = self._conn.execute(query)
+        try:
+            while rows := cursor.fetchmany(_FETCH_ROWS):
+                yield rows
+        finally:
+            cursor.close()
+
+    def _close(self) -> None:
+        self._conn.close()
