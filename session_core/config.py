@@ -34,6 +34,7 @@ from .registry import (
 ENV_STORE = "SESSION_CORE_STORE"
 ENV_STORE_ARGS = "SESSION_CORE_STORE_ARGS"
 DEFAULT_STORE = "sqlite"
+STATE_DIR = ".session_core"
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.DOTALL)
 _CLASS_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -47,6 +48,21 @@ def find_project_root(start: Path | str | None = None) -> Path:
         if (folder / "pyproject.toml").is_file():
             return folder
     return here
+
+
+def ensure_state_dir(project_path: Path) -> Path:
+    """Create ``<project>/.session_core`` with a ``.gitignore`` of ``*`` (as pytest does for its
+    cache): the default stores live there, and without it every run after the first would find
+    the repository dirty."""
+    state = project_path / STATE_DIR
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        try:
+            state.mkdir(parents=True, exist_ok=True)
+            ignore.write_text("# created by session-core: the run history stays out of git\n*\n")
+        except OSError:  # an unwritable project: the store reports it when it opens
+            pass
+    return state
 
 
 def parse_store(
@@ -73,6 +89,7 @@ def parse_store(
         if path is None and value.lower() == "memory":
             path = "memory://session_core"
         elif path is None and name in DEFAULT_PATHS:
+            ensure_state_dir(project_path)
             path = DEFAULT_PATHS[name]
         return StoreSpec(class_path, _project_relative(path, project_path), options, extra)
     raise ConfigError(setting, value, "not a short name, a URL or a package.module:Class path")

@@ -1,0 +1,1 @@
+"""One module per ``python -m session_core`` subcommand (see :mod:`session_core.cli`)."""

@@ -1,0 +1,92 @@
+"""The local spool: where a record waits when its store cannot take it.
+
+A run never dies because its store failed. The record is written instead, atomically, to
+``<spool>/<session_id>.json`` together with the store it was meant for, and ``python -m
+session_core flush`` sends it on later. The spool folder is ``$SESSION_CORE_SPOOL``, else
+``$XDG_CACHE_HOME/session-core/spool``, else ``~/.cache/session-core/spool``.
+
+A spool entry names its target by class path and path only: store options may hold credentials,
+and they never land on disk here; ``flush`` takes them from the configuration it resolves.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .ids import validate_session_id
+from .redact import redact_url
+
+logger = logging.getLogger(__name__)
+
+ENV_SPOOL = "SESSION_CORE_SPOOL"
+
+
+def spool_dir(override: Path | str | None = None) -> Path:
+    """The spool folder in force (not created until something is spooled)."""
+    if override:
+        return Path(override)
+    if env := os.environ.get(ENV_SPOOL):
+        return Path(env)
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "session-core" / "spool"
+
+
+@dataclass(frozen=True)
+class SpoolEntry:
+    """One waiting record and the store it was meant for."""
+
+    file: Path
+    session_id: str
+    target: dict[str, Any]
+    record: dict[str, Any]
+    error: str
+
+
+def target_of(class_path: str, path: Any) -> dict[str, Any]:
+    """How a spool entry names its store: class path and path, credentials removed."""
+    return {"class_path": class_path, "path": None if path is None else redact_url(str(path))}
+
+
+def put(folder: Path, target: dict[str, Any], record: dict[str, Any], error: str) -> Path:
+    """Write (or replace) the spooled record of one session, atomically."""
+    session_id = validate_session_id(record["session_id"])
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"{session_id}.json"
+    payload = json.dumps({"target": target, "error": error, "record": record}, ensure_ascii=False)
+    fd, tmp = tempfile.mkstemp(prefix=".spool-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return final
+
+
+def discard(folder: Path, session_id: str) -> None:
+    """Forget a spooled record once its store has it."""
+    (folder / f"{session_id}.json").unlink(missing_ok=True)
+
+
+def entries(folder: Path) -> Iterator[SpoolEntry]:
+    """Every waiting record, oldest id first; unreadable files are logged and skipped."""
+    if not folder.is_dir():
+        return
+    for file in sorted(folder.glob("*.json")):
+        try:
+            payload = json.loads(file.read_text("utf-8"))
+            yield SpoolEntry(
+                file, payload["record"]["session_id"], payload["target"], payload["record"], payload["error"]
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("spool file %s is unreadable and was skipped: %s", file, exc)
