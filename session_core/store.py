@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from . import values
 from .errors import (
+    ConfigError,
     CorruptRecord,
     FormatVersionError,
     NotSupported,
@@ -91,6 +92,7 @@ class SessionStore(MutableMapping[str, Any]):
         self._session_id = None if session_id is None else validate_session_id(session_id)
         self._closed = False
         self.data: dict[str, Any] = {}
+        self._check_options(options)
         with self._guard("open"):
             self._setup(path, **options)
             found = self._stored_format_version()
@@ -98,6 +100,15 @@ class SessionStore(MutableMapping[str, Any]):
             raise FormatVersionError(self.location, found, self.FORMAT_VERSION)
         if self._session_id is not None:
             self.data = self.read()
+
+    def _check_options(self, options: dict[str, Any]) -> None:
+        """Refuse options that ``_setup`` does not take, naming them, before anything opens."""
+        import inspect
+
+        try:
+            inspect.signature(self._setup).bind(self._path, **options)
+        except TypeError as exc:
+            raise ConfigError("store options", options, f"{type(self).__name__}: {exc}") from None
 
     # ------------------------------------------------------------------ primitives (backend)
 

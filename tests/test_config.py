@@ -1,0 +1,143 @@
+"""Which store is used: the resolution order, every accepted form, every bad setting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from session_core.config import ENV_STORE, ENV_STORE_ARGS, parse_option_pairs, parse_store, resolve_store
+from session_core.errors import ConfigError
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.delenv(ENV_STORE, raising=False)
+    monkeypatch.delenv(ENV_STORE_ARGS, raising=False)
+    root = tmp_path / "proj"
+    root.mkdir()
+    return root
+
+
+def write_pyproject(root: Path, body: str) -> None:
+    (root / "pyproject.toml").write_text(f'[project]\nname = "p"\n\n{body}\n')
+
+
+def test_the_default_is_sqlite_inside_the_project_and_kept_out_of_git(project):
+    spec = resolve_store(project_path=project)
+    assert spec.class_path == "stores.sqlite:SQLiteStore"
+    assert spec.path == str(project / ".session_core" / "sessions.db")
+    assert (project / ".session_core" / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_pyproject_beats_the_default(project):
+    write_pyproject(project, '[tool.session_core]\nstore = "duckdb:///runs.duckdb"\nstore_args = { timeout = 5 }')
+    spec = resolve_store(project_path=project)
+    assert spec.class_path == "stores.duckdb:DuckDBStore"
+    assert spec.path == str(project / "runs.duckdb")
+    assert spec.options == {"timeout": 5}
+
+
+def test_the_environment_beats_pyproject(project, monkeypatch):
+    write_pyproject(project, '[tool.session_core]\nstore = "duckdb"')
+    monkeypatch.setenv(ENV_STORE, "shelve:///hist")
+    monkeypatch.setenv(ENV_STORE_ARGS, json.dumps({"timeout": 2}))
+    spec = resolve_store(project_path=project)
+    assert spec.class_path == "stores.shelve:ShelveStore"
+    assert spec.options == {"timeout": 2}
+
+
+def test_the_explicit_argument_beats_the_environment(project, monkeypatch):
+    monkeypatch.setenv(ENV_STORE, "duckdb")
+    spec = resolve_store("none", project_path=project)
+    assert spec.class_path == "stores.base:BaseSessionStore"
+
+
+def test_the_project_is_found_from_a_subfolder(project, monkeypatch):
+    write_pyproject(project, '[tool.session_core]\nstore = "sqlite:///h.db"')
+    sub = project / "src" / "pkg"
+    sub.mkdir(parents=True)
+    monkeypatch.chdir(sub)
+    assert resolve_store().path == str(project / "h.db")
+
+
+@pytest.mark.parametrize(
+    ("value", "class_path", "path"),
+    [
+        ("sqlite:///runs.db", "stores.sqlite:SQLiteStore", "{root}/runs.db"),
+        ("sqlite:////abs/runs.db", "stores.sqlite:SQLiteStore", "/abs/runs.db"),
+        ("duckdb:///runs.duckdb", "stores.duckdb:DuckDBStore", "{root}/runs.duckdb"),
+        ("shelve:///folder", "stores.shelve:ShelveStore", "{root}/folder"),
+        ("file:///srv/runs", "stores.json:JSONStore", "file:///srv/runs"),
+        ("s3://bucket/prefix", "stores.json:JSONStore", "s3://bucket/prefix"),
+        ("memory://", "stores.json:JSONStore", "memory://"),
+        ("memory", "stores.json:JSONStore", "memory://session_core"),
+        ("SQLite", "stores.sqlite:SQLiteStore", "{root}/.session_core/sessions.db"),
+        ("stores.sqlite:SQLiteStore", "stores.sqlite:SQLiteStore", None),
+    ],
+)
+def test_every_accepted_form(project, value, class_path, path):
+    spec = parse_store(value, None, project)
+    assert spec.class_path == class_path
+    assert spec.path == (path.format(root=project) if path else None)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["bogus", "ftp2://host/x", "sqlite://relative.db", "sqlite:///", "two words", "", "pkg.mod:"],
+)
+def test_bad_store_settings_name_the_setting(project, value):
+    with pytest.raises(ConfigError) as info:
+        parse_store(value, None, project, setting="--store")
+    assert info.value.setting == "--store"
+    assert info.value.value == value
+
+
+def test_a_path_given_twice_is_refused(project):
+    with pytest.raises(ConfigError):
+        parse_store("sqlite:///a.db", {"path": "b.db"}, project)
+
+
+def test_a_bad_environment_args_value_names_the_variable(project, monkeypatch):
+    monkeypatch.setenv(ENV_STORE, "sqlite")
+    monkeypatch.setenv(ENV_STORE_ARGS, "{not json")
+    with pytest.raises(ConfigError) as info:
+        resolve_store(project_path=project)
+    assert info.value.setting == ENV_STORE_ARGS
+    monkeypatch.setenv(ENV_STORE_ARGS, "[1, 2]")
+    with pytest.raises(ConfigError):
+        resolve_store(project_path=project)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[tool.session_core]\nstor = 'sqlite'", "[tool.session_core]\nstore = 'sqlite'\ncolour = 'red'",
+     "[tool.session_core]\nstore = 3", "[tool.session_core\nstore = 'x'"],
+)
+def test_a_bad_pyproject_section_is_a_config_error(project, body):
+    write_pyproject(project, body)
+    with pytest.raises(ConfigError):
+        resolve_store(project_path=project)
+
+
+def test_an_unknown_store_option_names_the_option(project):
+    spec = parse_store("sqlite", {"colour": "red"}, project)
+    with pytest.raises(ConfigError) as info:
+        spec.open()
+    assert info.value.value == {"colour": "red"}
+
+
+def test_a_class_path_that_is_not_a_store_is_refused(project):
+    with pytest.raises(ConfigError):
+        parse_store("json:JSONDecoder", None, project).open()
+    with pytest.raises(ConfigError):
+        parse_store("no_such_module_xyz:Store", None, project).open()
+
+
+def test_store_arguments_from_the_command_line_are_parsed_as_json_when_they_can_be():
+    assert parse_option_pairs(["timeout=5", "name=runs", "flags=[1,2]"]) == {
+        "timeout": 5, "name": "runs", "flags": [1, 2],
+    }
+    with pytest.raises(ConfigError):
+        parse_option_pairs(["novalue"])
