@@ -85,6 +85,73 @@ class CorruptRecord(StoreError):
         super().__init__(location, f"read of session {session_id!r}", cause)
 
 
+class StoreNotFound(StoreError, FileNotFoundError):
+    """A store that must already exist (the source of a migration) is not there.
+
+    Raised before anything is opened, so nothing is created at the missing location.
+    """
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location, "open", "nothing is stored there; check the path or URL")
+
+
+class UnsafeRecord(CorruptRecord):
+    """A stored value would run code if loaded (a pickled global outside the allow-list).
+
+    Loading stopped before anything was called. Attributes: ``session_id``, ``key`` (the record
+    key holding the value) and ``refused`` (the ``module.name`` the pickle asked for).
+    """
+
+    def __init__(self, location: str, session_id: str, key: str, refused: str) -> None:
+        self.key = key
+        self.refused = refused
+        super().__init__(
+            location,
+            session_id,
+            f"the value of key {key!r} asks for {refused}, which is not an allowed harmless "
+            "type; nothing was run. Inspect the shelf by hand if you trust it",
+        )
+
+
+class RecordConflict(StoreError):
+    """The destination already holds another record under the same id.
+
+    Attributes: ``session_id``, ``source_hash`` and ``destination_hash`` (canonical content
+    hashes, see :func:`session_core.values.content_hash`).
+    """
+
+    def __init__(
+        self, location: str, session_id: str, source_hash: str, destination_hash: str
+    ) -> None:
+        self.session_id = session_id
+        self.source_hash = source_hash
+        self.destination_hash = destination_hash
+        super().__init__(
+            location,
+            f"copy of session {session_id!r}",
+            "a different record is already stored under this id; choose --on-conflict "
+            "overwrite to replace it or skip to keep it",
+        )
+
+
+class VerifyMismatch(StoreError):
+    """A record read back after a copy differs from the source (or could not be read back).
+
+    Attributes: ``session_id``, ``expected`` (the source's content hash) and ``found`` (the
+    destination's, or ``None`` when nothing could be read).
+    """
+
+    def __init__(self, location: str, session_id: str, expected: str, found: str | None) -> None:
+        self.session_id = session_id
+        self.expected = expected
+        self.found = found
+        super().__init__(
+            location,
+            f"verification of session {session_id!r}",
+            "the record read back differs from the source" if found else "the record is missing",
+        )
+
+
 class FormatVersionError(StoreError):
     """The store was written in a format this version of session-core cannot use as is."""
 
