@@ -212,7 +212,7 @@ class RunInterrupted(SessionCoreError, KeyboardInterrupt):
 class CommandFailed(SessionCoreError):
     """A wrapped command exited with a non-zero code."""
 
-    def __init__(self, command: list[str], exit_code: int) -> None:
+    def __init__(self, command: list[str], exit_code: int, reason: str | None = None) -> None:
         self.command = command
         self.exit_code = exit_code
-        super().__init__(f"command exited with code {exit_code}")
+        super().__init__(reason or f"command exited with code {exit_code}")

@@ -18,7 +18,14 @@ from typing import Any, TypeVar
 
 from . import spool
 from .config import find_project_root, resolve_store
-from .errors import ConfigError, InvalidValue, SessionCoreError, SessionError
+from .errors import (
+    CommandFailed,
+    ConfigError,
+    InvalidValue,
+    RunInterrupted,
+    SessionCoreError,
+    SessionError,
+)
 from .gitinfo import collect_git
 from .ids import new_session_id, validate_session_id
 from .record import (
@@ -192,7 +199,8 @@ class Session:
                 self._run_done = True
                 return
         status = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else FAILED
-        self._record.update(status=status, exception=describe_exception(exc))
+        crash = not isinstance(exc, (CommandFailed, RunInterrupted))
+        self._record.update(status=status, exception=describe_exception(exc, with_traceback=crash))
         if exit_code is not None:
             self._record["exit_code"] = exit_code
 

@@ -23,7 +23,7 @@ def _execute(command: list[str]) -> int:
     try:
         process = subprocess.Popen(command)
     except OSError as exc:
-        raise CommandFailed(command, 127) from exc
+        raise CommandFailed(command, 127, f"command could not start: {exc}") from exc
     received: list[int] = []
 
     def forward(signum: int, _frame: Any) -> None:
