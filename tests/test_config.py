@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,35 @@ def test_store_arguments_from_the_command_line_are_parsed_as_json_when_they_can_
     }
     with pytest.raises(ConfigError):
         parse_option_pairs(["novalue"])
+
+
+def test_a_third_party_store_registers_a_short_name_and_url_scheme_by_entry_point(tmp_path):
+    """A real installed distribution (a .dist-info with entry_points.txt) on a fresh process's path."""
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "redisish.py").write_text(
+        "from stores.sqlite import SQLiteStore\n"
+        "class RedisishStore(SQLiteStore):\n"
+        "    def _setup(self, path, timeout=30.0):\n"
+        "        super()._setup(str(path).replace('redisish://', '') + '.db', timeout)\n"
+    )
+    dist = site / "redisish-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: redisish\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[session_core.stores]\nredisish = redisish:RedisishStore\n")
+    code = (
+        "from pathlib import Path\n"
+        "from session_core.config import parse_store\n"
+        f"root = Path({str(tmp_path)!r})\n"
+        "by_url = parse_store('redisish://' + str(root / 'r'), None, root)\n"
+        "by_name = parse_store('redisish', None, root)\n"
+        "store = by_url.open('s1'); store['ok'] = 1; store.save()\n"
+        "print(by_url.class_path, by_name.class_path, type(store).__name__)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["redisish:RedisishStore", "redisish:RedisishStore", "RedisishStore"]
+    assert (tmp_path / "r.db").is_file()
