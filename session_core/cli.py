@@ -21,6 +21,7 @@ COMMANDS = {
     "list": "session_core.commands.list",
     "show": "session_core.commands.show",
     "flush": "session_core.commands.flush",
+    "migrate": "session_core.commands.migrate",
 }
 
 
