@@ -1,0 +1,317 @@
+"""Copy every session of one store into another: streamed, batched, idempotent, resumable.
+
+How a run goes:
+
+* The source is streamed in ascending id order (:meth:`SessionStore.iter_records`); nothing is
+  held but the current batch. A record that cannot be read (corrupt, unsafe, unreadable) is
+  counted as failed and the stream carries on after it (see :func:`source_records`).
+* Each id is looked up in a :class:`~.dest_index.DestinationIndex` (a merge with the
+  destination's sorted ids, no read per record). Only when the id is already there is the
+  destination's record loaded and compared by canonical content hash: equal is "already
+  present", different is a conflict, handled by ``on_conflict`` (``skip``, the default, never
+  overwrites; ``overwrite`` replaces; ``fail`` stops the run).
+* New records go to the destination in batches through :meth:`SessionStore.write_many`, each
+  batch atomic in the transactional backends and each record atomic in all of them. A run that
+  is killed loses at most the batch in flight; started again, it finds what was written as
+  "already present" and copies the rest, so nothing is duplicated or torn.
+* ``verify`` reads every written record back and compares content hashes; ``dry_run`` writes
+  nothing and counts what would be copied.
+
+The source is only ever read. The destination failing to write stops the run (every further
+write would fail the same way); its error is kept in :attr:`MigrationReport.stopped`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from session_core.errors import (
+    CorruptRecord,
+    InvalidSessionId,
+    RecordConflict,
+    SessionCoreError,
+    SessionNotFound,
+    StoreError,
+    VerifyMismatch,
+)
+from session_core.ids import validate_session_id
+from session_core.store import DEFAULT_BATCH_SIZE, SessionStore
+from session_core.values import content_hash
+
+from .dest_index import DestinationIndex
+
+logger = logging.getLogger(__name__)
+
+OnConflict = Literal["skip", "overwrite", "fail"]
+ON_CONFLICT_CHOICES: tuple[str, ...] = ("skip", "overwrite", "fail")
+#: The outcome of one source record: exactly one of these is reported per record.
+COPIED, OVERWRITTEN, PRESENT, CONFLICT, FAILED = (
+    "copied", "overwritten", "already present", "conflict", "failed"
+)
+
+
+@dataclass(frozen=True)
+class MigrationOptions:
+    """How to copy.
+
+    Attributes:
+        on_conflict: what to do when the destination holds other content under an id.
+        verify: read every written record back and compare content hashes.
+        dry_run: write nothing; count what would be copied.
+        batch_size: records per :meth:`SessionStore.write_many` batch.
+    """
+
+    on_conflict: OnConflict = "skip"
+    verify: bool = False
+    dry_run: bool = False
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+    def __post_init__(self) -> None:
+        if self.on_conflict not in ON_CONFLICT_CHOICES:
+            raise ValueError(f"on_conflict must be one of {ON_CONFLICT_CHOICES}, not {self.on_conflict!r}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {self.batch_size}")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one source record: exactly one outcome per record.
+
+    ``session_id`` is ``None`` for a store-level failure that stopped the run; ``error`` says
+    why for ``failed`` and ``conflict`` (skipped) and ``overwritten`` (what was replaced).
+    """
+
+    kind: str
+    session_id: str | None
+    error: SessionCoreError | None = None
+
+
+@dataclass
+class MigrationReport:
+    """The counts of a run; ``ok`` when nothing failed and the run was not stopped.
+
+    ``conflicts`` counts every conflict, ``overwritten`` those replaced by ``on_conflict=
+    "overwrite"``; ``copied`` counts records written (and read back intact, with ``verify``).
+    """
+
+    dry_run: bool = False
+    copied: int = 0
+    already_present: int = 0
+    conflicts: int = 0
+    overwritten: int = 0
+    failed: int = 0
+    verified: int = 0
+    stopped: SessionCoreError | None = None
+    failures: list[Outcome] = field(default_factory=list)
+
+    #: How many failures and conflicts are kept in :attr:`failures` (all are reported as they
+    #: happen through the ``on_outcome`` callback; keeping them all would grow with the store).
+    KEEP: int = 100
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.stopped is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "copied": self.copied,
+            "already_present": self.already_present,
+            "conflicts": self.conflicts,
+            "overwritten": self.overwritten,
+            "failed": self.failed,
+            "verified": self.verified,
+            "stopped": None if self.stopped is None else str(self.stopped),
+            "ok": self.ok,
+        }
+
+
+def source_records(
+    src: SessionStore, on_failure: Callable[[str | None, SessionCoreError], None]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Stream ``(id, record)`` from ``src`` ascending, stepping over records that fail to read.
+
+    The fast path is one streamed :meth:`~SessionStore.iter_records`. A failure ends that
+    generator, so after the first one the rest is read id by id (:meth:`~SessionStore.session_ids`
+    then :meth:`~SessionStore.load`), skipping the ids already handled; each unreadable record
+    goes to ``on_failure`` and the others still come.
+
+    Raises:
+        StoreError: the source cannot even list its ids (nothing more can be read).
+    """
+    last: str | None = None
+    try:
+        for session_id, record in src.iter_records():
+            last = session_id
+            yield session_id, record
+        return
+    except CorruptRecord as exc:
+        on_failure(exc.session_id, exc)
+        last = exc.session_id
+    except StoreError as exc:
+        logger.warning("%s: streamed read failed after %r (%s); reading id by id", src.location, last, exc)
+    for session_id in src.session_ids():
+        if last is not None and session_id <= last:
+            continue
+        try:
+            record = src.load(session_id)
+        except (StoreError, SessionNotFound) as exc:
+            on_failure(session_id, exc)
+            continue
+        yield session_id, record
+
+
+class _Stop(Exception):
+    """Ends a run early; carries the error the report keeps."""
+
+    def __init__(self, error: SessionCoreError) -> None:
+        self.error = error
+
+
+class Migration:
+    """One run of copying ``src`` into ``dst`` (``dst`` is ``None`` for a dry run into a
+    location that does not exist yet)."""
+
+    def __init__(
+        self,
+        src: SessionStore,
+        dst: SessionStore | None,
+        options: MigrationOptions = MigrationOptions(),
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        if dst is None and not options.dry_run:
+            raise ValueError("a destination store is needed unless this is a dry run")
+        self.src = src
+        self.dst = dst
+        self.options = options
+        self.report = MigrationReport(dry_run=options.dry_run)
+        self._on_outcome = on_outcome
+        self._batch: list[tuple[str, dict[str, Any]]] = []
+        self._replacing: dict[str, RecordConflict] = {}
+
+    def run(self) -> MigrationReport:
+        """Copy everything; return the report (failures are counted, not raised)."""
+        try:
+            with DestinationIndex(self.dst) as index:
+                for session_id, record in source_records(self.src, self._fail):
+                    self._handle(index, session_id, record)
+                self._flush()
+        except _Stop as stop:
+            self.report.stopped = stop.error
+        except StoreError as exc:  # the source could not list, or the destination not open
+            self.report.stopped = exc
+            self._emit(Outcome(FAILED, None, exc))
+        return self.report
+
+    # ------------------------------------------------------------------ per record
+
+    def _handle(self, index: DestinationIndex, session_id: str, record: dict[str, Any]) -> None:
+        try:
+            validate_session_id(session_id)
+        except InvalidSessionId as exc:
+            self._fail(session_id, exc)
+            return
+        if not index.contains(session_id):
+            self._queue(session_id, record)
+            return
+        assert self.dst is not None
+        try:
+            existing_hash: str | None = content_hash(self.dst.load(session_id))
+        except SessionNotFound:  # deleted since the listing: copy it
+            self._queue(session_id, record)
+            return
+        except CorruptRecord as exc:  # unreadable in the destination: a conflict like any other
+            logger.warning("%s", exc)
+            existing_hash = None
+        source_hash = content_hash(record)
+        if existing_hash == source_hash:
+            self.report.already_present += 1
+            self._emit(Outcome(PRESENT, session_id))
+            return
+        self._conflict(session_id, record, source_hash, existing_hash or "unreadable")
+
+    def _conflict(self, session_id: str, record: dict[str, Any], source_hash: str, existing: str) -> None:
+        assert self.dst is not None
+        conflict = RecordConflict(self.dst.location, session_id, source_hash, existing)
+        self.report.conflicts += 1
+        if self.options.on_conflict == "overwrite":
+            self._replacing[session_id] = conflict
+            self._queue(session_id, record)
+            return
+        self._keep(Outcome(CONFLICT, session_id, conflict))
+        if self.options.on_conflict == "fail":
+            raise _Stop(conflict)
+
+    def _fail(self, session_id: str | None, error: SessionCoreError) -> None:
+        self.report.failed += 1
+        self._keep(Outcome(FAILED, session_id, error))
+
+    def _keep(self, outcome: Outcome) -> None:
+        if len(self.report.failures) < MigrationReport.KEEP:
+            self.report.failures.append(outcome)
+        self._emit(outcome)
+
+    def _emit(self, outcome: Outcome) -> None:
+        if self._on_outcome is not None:
+            self._on_outcome(outcome)
+
+    # ------------------------------------------------------------------ batches
+
+    def _queue(self, session_id: str, record: dict[str, Any]) -> None:
+        self._batch.append((session_id, record))
+        if len(self._batch) >= self.options.batch_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        if not self.options.dry_run:
+            assert self.dst is not None
+            try:
+                self.dst.write_many(batch, batch_size=len(batch))
+            except SessionCoreError as exc:
+                for session_id, _ in batch:
+                    self._fail(session_id, exc)
+                raise _Stop(exc) from exc
+        for session_id, record in batch:
+            replaced = self._replacing.pop(session_id, None)
+            if self.options.verify and not self.options.dry_run:
+                mismatch = self._verify(session_id, record)
+                if mismatch is not None:
+                    self._fail(session_id, mismatch)
+                    continue
+                self.report.verified += 1
+            if replaced is None:
+                self.report.copied += 1
+                self._emit(Outcome(COPIED, session_id))
+            else:
+                self.report.overwritten += 1
+                self._emit(Outcome(OVERWRITTEN, session_id, replaced))
+
+    def _verify(self, session_id: str, record: dict[str, Any]) -> VerifyMismatch | None:
+        """Read ``session_id`` back from the destination; the mismatch, or ``None`` when equal."""
+        assert self.dst is not None
+        expected = content_hash(record)
+        try:
+            found: str | None = content_hash(self.dst.load(session_id))
+        except (StoreError, SessionNotFound):
+            found = None
+        return None if found == expected else VerifyMismatch(self.dst.location, session_id, expected, found)
+
+
+def migrate(
+    src: SessionStore,
+    dst: SessionStore | None,
+    options: MigrationOptions = MigrationOptions(),
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> MigrationReport:
+    """Copy every session of ``src`` into ``dst``; see the module docstring for the rules.
+
+    ``on_outcome`` is called once per source record (and once for a store-level failure), as it
+    happens, which is how the command line shows progress.
+    """
+    return Migration(src, dst, options, on_outcome).run()

@@ -1,0 +1,104 @@
+"""Loading the values of a legacy Kedro shelf without ever running code found in it.
+
+Kedro's ``ShelveStore`` (0.17 to 0.19.8) pickled each key of the session data, so an honest
+shelf holds a few harmless objects besides plain data: ``project_path`` is a ``pathlib`` path,
+and user code could add dates or ordered dicts. Pickle runs code only by asking for a global
+(a class or function, through ``find_class``) and calling it. Here ``find_class`` answers from a
+short allow-list of harmless types and refuses every other name; the path classes are answered
+with their *pure* counterparts, which cannot touch the filesystem (and load on any OS, so a shelf
+written on Windows reads on Linux). :func:`to_portable_legacy` then maps those objects to
+portable values (a path to its string, a date to ISO-8601).
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import io
+import pathlib
+import pickle
+from typing import Any
+
+#: (module, name) a pickle may ask for -> the harmless object handed back.
+_ALLOWED: dict[tuple[str, str], Any] = {
+    **{
+        (module, name): cls
+        for module in ("pathlib", "pathlib._local")  # 3.13 pickles paths from pathlib._local
+        for name, cls in {
+            "Path": pathlib.PurePath,
+            "PosixPath": pathlib.PurePosixPath,
+            "PurePath": pathlib.PurePath,
+            "PurePosixPath": pathlib.PurePosixPath,
+            "WindowsPath": pathlib.PureWindowsPath,
+            "PureWindowsPath": pathlib.PureWindowsPath,
+        }.items()
+    },
+    ("datetime", "datetime"): datetime.datetime,
+    ("datetime", "date"): datetime.date,
+    ("datetime", "time"): datetime.time,
+    ("datetime", "timedelta"): datetime.timedelta,
+    ("datetime", "timezone"): datetime.timezone,
+    ("collections", "OrderedDict"): collections.OrderedDict,
+    ("builtins", "set"): set,
+    ("builtins", "frozenset"): frozenset,
+}
+
+
+class RefusedGlobal(pickle.UnpicklingError):
+    """The pickle asked for a global outside the allow-list; nothing was called.
+
+    Attributes:
+        refused: ``module.name`` as the pickle spelled it.
+    """
+
+    def __init__(self, refused: str) -> None:
+        self.refused = refused
+        super().__init__(f"refused to load {refused}: not an allowed harmless type")
+
+
+class _AllowListUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _ALLOWED[(module, name)]
+        except KeyError:
+            raise RefusedGlobal(f"{module}.{name}") from None
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise RefusedGlobal("a persistent id")
+
+
+def loads_legacy(data: bytes) -> Any:
+    """Unpickle one value of a legacy shelf.
+
+    Raises:
+        RefusedGlobal: the pickle asks for anything outside the allow-list (nothing was run).
+        pickle.UnpicklingError, EOFError, ValueError, TypeError: the bytes are not a valid pickle.
+    """
+    return _AllowListUnpickler(io.BytesIO(data)).load()
+
+
+def to_portable_legacy(value: Any) -> Any:
+    """Map the allowed legacy objects to portable values; everything else is left as it is.
+
+    Paths become their string, dates and times ISO-8601 text, a timedelta its seconds, sets a
+    sorted list (insertion order when the items do not sort), tuples lists. What is still not
+    portable afterwards (bytes, for one) is refused later by
+    :func:`session_core.values.to_portable`, naming the key path.
+    """
+    if isinstance(value, pathlib.PurePath):
+        return str(value)
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, dict):
+        return {key: to_portable_legacy(item) for key, item in value.items()}
+    if isinstance(value, (set, frozenset)):
+        items = [to_portable_legacy(item) for item in value]
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    if isinstance(value, (list, tuple)):
+        return [to_portable_legacy(item) for item in value]
+    return value
