@@ -31,6 +31,20 @@ BUILTIN_STORES: dict[str, tuple[str, str | None]] = {
 }
 ALIASES = {"noop": "none", "base": "none", "memory": "json"}
 
+#: The Kedro-facing variants in ``stores.kedro`` are named after the class they wrap, with this
+#: prefix (``KedroSQLiteStore`` wraps ``SQLiteStore``), one per entry of :data:`BUILTIN_STORES`.
+KEDRO_MODULE = "stores.kedro"
+KEDRO_PREFIX = "Kedro"
+
+
+def kedro_variants() -> dict[str, str]:
+    """Kedro-facing variant class name -> the short name of the built-in store it wraps."""
+    return {
+        KEDRO_PREFIX + class_path.rpartition(":")[2]: name
+        for name, (class_path, _) in BUILTIN_STORES.items()
+    }
+
+
 #: URL scheme -> short name. For these schemes the URL's path is the store's path
 #: (``sqlite:///runs.db`` is ``runs.db`` in the project, ``sqlite:////tmp/r.db`` is absolute).
 PATH_SCHEMES = {"sqlite": "sqlite", "duckdb": "duckdb", "shelve": "shelve"}

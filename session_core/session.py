@@ -265,16 +265,4 @@ class Session:
         return spool.target_of(f"{cls.__module__}:{cls.__qualname__}", getattr(source, "_path", None))
 
     def _spool(self, exc: SessionCoreError) -> None:
-        try:
-            file = spool.put(self._spool_dir, self._target(), self._record, str(exc))
-        except OSError:
-            logger.exception(
-                "session %s: store failed (%s) and the spool %s is unwritable: record lost",
-                self.session_id, exc, self._spool_dir,
-            )
-            return
-        logger.error(
-            "session %s: store failed, record kept in the spool at %s "
-            "(send it on with `python -m session_core flush`): %s",
-            self.session_id, file, exc,
-        )
+        spool.keep(self._spool_dir, self._target(), self._record, exc)

@@ -73,6 +73,26 @@ def put(folder: Path, target: dict[str, Any], record: dict[str, Any], error: str
     return final
 
 
+def keep(folder: Path, target: dict[str, Any], record: dict[str, Any], error: BaseException) -> Path | None:
+    """Spool a record its store refused, logging where it waits; ``None`` when the spool is
+    unwritable too (then the record is lost, and that is logged with the traceback)."""
+    session_id = record.get("session_id")
+    try:
+        file = put(folder, target, record, str(error))
+    except OSError:
+        logger.exception(
+            "session %s: store failed (%s) and the spool %s is unwritable: record lost",
+            session_id, error, folder,
+        )
+        return None
+    logger.error(
+        "session %s: store failed, record kept in the spool at %s "
+        "(send it on with `python -m session_core flush`): %s",
+        session_id, file, error,
+    )
+    return file
+
+
 def discard(folder: Path, session_id: str) -> None:
     """Forget a spooled record once its store has it."""
     (folder / f"{session_id}.json").unlink(missing_ok=True)
