@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from session_core.store import SessionStore
 
+from ._paths import resolve_db_path
 from ._retry import retry_while_locked
 
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
@@ -35,14 +35,6 @@ def _is_locked(exc: BaseException) -> bool:
     )
 
 
-def resolve_db_path(path: Any) -> Path:
-    """The database file for ``path``: the path itself for a ``.db`` file, else a file inside."""
-    if path is None:
-        raise TypeError("SQLiteStore needs a path: a .db file or a folder")
-    db = Path(path).expanduser().absolute()
-    return db if db.suffix.lower() in DB_SUFFIXES else db / DEFAULT_FILENAME
-
-
 class SQLiteStore(SessionStore):
     """Sessions in one SQLite file.
 
@@ -51,9 +43,10 @@ class SQLiteStore(SessionStore):
     """
 
     def _setup(self, path: Any, timeout: float = 30.0) -> None:
-        self._db = resolve_db_path(path)
+        self._db = resolve_db_path(
+            path, store="SQLiteStore", suffixes=DB_SUFFIXES, default_name=DEFAULT_FILENAME
+        )
         self._timeout = float(timeout)
-        self._db.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(
             self._db, timeout=self._timeout, isolation_level=None, check_same_thread=False
         )
