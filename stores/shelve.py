@@ -1,0 +1,223 @@
+"""Shelve store: one shelf per session, swapped in atomically, read without running stored code.
+
+Layout (format version 1), Kedro's own layout plus hidden housekeeping::
+
+    <root>/<session_id>/store*      one shelf per session; key "session_core_record" -> JSON text
+    <root>/.session_core_format     the format version, e.g. "1"
+    <root>/.lock                    the file lock taken around every swap and read
+    <root>/.tmp/                    shelves being built, and deleted sessions on their way out
+    <root>/.old/<session_id>/       the previous shelf while a save swaps the new one in
+
+Why this shape: Python here has no ``dbm.gnu``, so ``shelve`` falls back to ``dbm.dumb``, which
+rewrites its index on close (a kill -9 there left whole shelves silently empty) and loses writes
+of concurrent writers. So no shelf is ever modified in place. A save builds a complete shelf in a
+folder of its own under ``.tmp`` (flushed to disk), then, holding the lock, moves the current
+folder to ``.old/<id>`` and the new one to ``<id>``, and drops the old one. A writer killed at any
+point leaves either the old folder or the new one; whoever takes the lock next finishes the job
+(an ``.old/<id>`` whose ``<id>`` is missing is moved back, one whose ``<id>`` exists is removed).
+Readers take the lock too, because ``dbm.dumb`` reads its index and its data file separately.
+Whatever ``dbm`` module Python picks works, since a shelf's files all live in its folder.
+
+Reading never runs stored code: records are read with :func:`stores._safe_pickle.loads_plain`,
+which refuses every global, so a crafted shelf raises :class:`UnsafeRecord` (a
+:class:`CorruptRecord`) instead of running anything. A folder written by Kedro's own
+``ShelveStore`` (one shelf key per record key) is not read as records here: it raises
+:class:`CorruptRecord`; copy it with ``migrate kedro-shelve:///folder DST``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dbm
+import os
+import shelve
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import filelock
+
+from session_core.errors import CorruptRecord, StoreTimeout, UnsafeRecord
+from session_core.store import SessionStore
+
+from ._files import fsync_dir, fsync_tree, remove, sweep_stale, unique_name
+from ._safe_pickle import RefusedGlobal, loads_plain
+
+RECORD_KEY = "session_core_record"
+SHELF_NAME = "store"
+VERSION_FILE = ".session_core_format"
+LOCK_FILE = ".lock"
+TMP_DIR = ".tmp"
+OLD_DIR = ".old"
+
+
+class ShelveStore(SessionStore):
+    """Sessions as shelves in a folder, one subfolder per session (Kedro's layout).
+
+    Options:
+        timeout: seconds to wait for another process's lock before :class:`StoreTimeout`.
+    """
+
+    def _setup(self, path: Any, timeout: float = 30.0) -> None:
+        if path is None:
+            raise TypeError("ShelveStore needs a path: the folder holding the shelves")
+        self._root = Path(path).expanduser().absolute()
+        self._timeout = float(timeout)
+        for folder in (self._root, self._root / TMP_DIR, self._root / OLD_DIR):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._lock = filelock.FileLock(self._root / LOCK_FILE, timeout=self._timeout)
+        with self._locked("open"):
+            if not (self._root / VERSION_FILE).exists():
+                self._write_version()
+            for session_id in self._interrupted_swaps():
+                self._recover(session_id)
+        sweep_stale(self._root / TMP_DIR)
+
+    def _location(self) -> str:
+        return str(self._root)
+
+    # ------------------------------------------------------------------ locking and recovery
+
+    @contextlib.contextmanager
+    def _locked(self, operation: str) -> Iterator[None]:
+        """Hold the store's file lock; raise StoreTimeout when it does not free in time."""
+        try:
+            self._lock.acquire()
+        except filelock.Timeout as exc:
+            raise StoreTimeout(
+                self.location, operation, f"lock file still held after {self._timeout:g} s"
+            ) from exc
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _interrupted_swaps(self) -> list[str]:
+        return [entry.name for entry in os.scandir(self._root / OLD_DIR)]
+
+    def _recover(self, session_id: str) -> None:
+        """Finish a swap a killed writer left half done (call with the lock held)."""
+        old = self._root / OLD_DIR / session_id
+        if not os.path.lexists(old):
+            return
+        current = self._root / session_id
+        if os.path.lexists(current):
+            remove(old)
+        else:
+            os.rename(old, current)
+            fsync_dir(self._root)
+
+    def _write_version(self) -> None:
+        staged = self._root / TMP_DIR / unique_name("format")
+        with open(staged, "w", encoding="ascii") as handle:
+            handle.write(str(self.FORMAT_VERSION))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(staged, self._root / VERSION_FILE)
+        fsync_dir(self._root)
+
+    def _stored_format_version(self) -> int | None:
+        try:
+            text = (self._root / VERSION_FILE).read_text(encoding="ascii")
+        except FileNotFoundError:
+            return None
+        return int(text.strip())
+
+    # ------------------------------------------------------------------ primitives
+
+    def _get(self, session_id: str) -> str | None:
+        with self._locked(f"read of session {session_id!r}"):
+            self._recover(session_id)
+            folder = self._root / session_id
+            if not folder.is_dir():
+                return None
+            return self._read_shelf(session_id, folder / SHELF_NAME)
+
+    def _read_shelf(self, session_id: str, shelf: Path) -> str:
+        with dbm.open(str(shelf), "r") as db:
+            data = db.get(RECORD_KEY.encode())
+        if data is None:
+            raise CorruptRecord(
+                self.location,
+                session_id,
+                f"the shelf holds no {RECORD_KEY!r} key: not written by session-core "
+                "(a Kedro shelve folder is copied with `migrate kedro-shelve:///FOLDER DST`)",
+            )
+        try:
+            text = loads_plain(data)
+        except RefusedGlobal as exc:
+            raise UnsafeRecord(self.location, session_id, RECORD_KEY, exc.refused) from None
+        except Exception as exc:  # a damaged pickle: EOFError, UnpicklingError, ValueError, ...
+            raise CorruptRecord(self.location, session_id, exc) from exc
+        if not isinstance(text, str):
+            raise CorruptRecord(
+                self.location, session_id, f"record is a {type(text).__name__}, not JSON text"
+            )
+        return text
+
+    def _put(self, session_id: str, text: str) -> None:
+        self._put_many([(session_id, text)])
+
+    def _put_many(self, items: list[tuple[str, str]]) -> None:
+        """Build every shelf outside the lock, then swap them all in under one lock."""
+        built: list[tuple[str, Path]] = []
+        replaced: list[Path] = []
+        try:
+            for session_id, text in items:
+                built.append((session_id, self._build(text)))
+            with self._locked(f"write of {len(items)} sessions"):
+                for session_id, folder in built:
+                    replaced.extend(self._swap_in(session_id, folder))
+                fsync_dir(self._root)
+                fsync_dir(self._root / OLD_DIR)
+                for old in replaced:
+                    remove(old)
+        finally:
+            for _, folder in built:
+                remove(folder)
+
+    def _build(self, text: str) -> Path:
+        """A complete, flushed shelf holding ``text`` in a fresh folder under ``.tmp``."""
+        folder = self._root / TMP_DIR / unique_name("shelf")
+        folder.mkdir()
+        try:
+            with shelve.open(str(folder / SHELF_NAME), flag="n") as shelf:
+                shelf[RECORD_KEY] = text
+            fsync_tree(folder)
+        except BaseException:
+            remove(folder)
+            raise
+        return folder
+
+    def _swap_in(self, session_id: str, folder: Path) -> list[Path]:
+        """Move ``folder`` to ``<id>``, the current one aside; return what is now obsolete."""
+        self._recover(session_id)
+        current = self._root / session_id
+        old = self._root / OLD_DIR / session_id
+        moved = os.path.lexists(current)
+        if moved:
+            os.rename(current, old)
+        os.rename(folder, current)
+        return [old] if moved else []
+
+    def _delete(self, session_id: str) -> bool:
+        trash = self._root / TMP_DIR / unique_name("deleted")
+        with self._locked(f"delete of session {session_id!r}"):
+            self._recover(session_id)
+            current = self._root / session_id
+            if not current.is_dir():
+                return False
+            os.rename(current, trash)
+            fsync_dir(self._root)
+        remove(trash)
+        return True
+
+    def _iter_ids(self) -> Iterator[str]:
+        """Session folders by name (ids never start with a dot, housekeeping always does).
+
+        A session whose save was interrupted mid-swap sits in ``.old`` until the next access
+        finishes the swap; it is listed all the same.
+        """
+        names = {e.name for e in os.scandir(self._root) if not e.name.startswith(".") and e.is_dir()}
+        names.update(self._interrupted_swaps())
+        yield from sorted(names)
