@@ -1,0 +1,34 @@
+"""The session-core conformance suite: proves that a store keeps every contract.
+
+Three ways in:
+
+* ``python -m conformance STORE [--arg KEY=VALUE ...]``
+* ``pytest --pyargs conformance --store STORE [--store-arg KEY=VALUE ...]``
+* ``class TestMyStore(conformance.StoreConformance)`` with a ``store_spec`` fixture.
+
+``StoreConformance`` is imported on first use, so that processes spawned by the suite and the
+pytest plugin (loaded by every pytest run) do not import the scenarios, Hypothesis included.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+if "pytest" in sys.modules:  # rewrite the suite's asserts so failures show their values
+    import pytest
+
+    pytest.register_assert_rewrite("conformance.scenarios", "conformance._base", "conformance._values")
+
+if TYPE_CHECKING:
+    from .suite import StoreConformance
+
+__all__ = ["StoreConformance"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "StoreConformance":
+        from .suite import StoreConformance
+
+        return StoreConformance
+    raise AttributeError(f"module 'conformance' has no attribute {name!r}")

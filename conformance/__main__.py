@@ -1,0 +1,69 @@
+"""``python -m conformance STORE [--arg KEY=VALUE ...] [-- PYTEST_ARGS ...]``.
+
+Runs the whole suite against STORE (a short name, a URL or ``package.module:Class``) through
+pytest, each test in a fresh temporary location, then prints the capability-by-category summary
+and a last line ``N passed, N failed``. The exit code is 0 only when nothing failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from session_core.config import parse_option_pairs, parse_store
+from session_core.errors import ConfigError
+
+from .report import ConformanceReport
+
+#: The exit code for a store setting that cannot be resolved (argparse's usage-error code).
+USAGE_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance",
+        description="Run the session-core conformance suite against one store.",
+        epilog="Example: python -m conformance sqlite -- -k 'RT or CONC' -x",
+    )
+    parser.add_argument("store", help="short name (sqlite), URL (s3://bucket/prefix) or package.module:Class")
+    parser.add_argument(
+        "--arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a store option (repeatable; VALUE is parsed as JSON when it can be)",
+    )
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after --")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        options = parse_option_pairs(args.arg)
+        parse_store(args.store, options, project_path=Path(tempfile.gettempdir())).store_class()
+    except ConfigError as exc:
+        print(f"python -m conformance: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    report = ConformanceReport(in_terminal_summary=False)
+    pytest_args = ["--pyargs", "conformance", "--store", args.store, "-p", "no:cacheprovider", "-ra"]
+    # this process imported the suite's modules already; pytest need not warn about rewriting
+    pytest_args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    for pair in args.arg:
+        pytest_args += ["--store-arg", pair]
+    code = pytest.main([*pytest_args, *args.pytest_args], plugins=[report])
+    print()
+    print("session-core conformance summary")
+    for line in report.render():
+        print(line)
+    print(f"{report.count('skipped')} skipped, {report.count('xfailed')} expected failures")
+    print(f"{report.passed} passed, {report.failed} failed")
+    return 0 if code == 0 and report.failed == 0 else int(code) or 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""The spec of the store named on the command line, placed in a fresh location per test."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from session_core.config import parse_store
+from session_core.errors import ConfigError
+from session_core.registry import StoreSpec
+
+
+def spec_for_option(value: str, options: dict[str, Any], folder: Path) -> StoreSpec:
+    """Resolve ``--store`` like the toolkit's configuration does, rooted in ``folder``.
+
+    Short names and relative URLs land inside ``folder`` (a fresh temporary folder per test);
+    URL stores (``s3://bucket/prefix``, ``memory://``) get a fresh sub-prefix per test.
+
+    Raises:
+        ConfigError: the value is not a store, or names a fixed local location, which every test
+            would share.
+    """
+    spec = parse_store(value, options, project_path=folder, setting="--store")
+    path = spec.path
+    if isinstance(path, str) and "://" in path:
+        joint = "" if path.endswith("/") else "/"
+        return replace(spec, path=f"{path}{joint}conformance-{uuid.uuid4().hex}")
+    if path is not None and not Path(path).absolute().is_relative_to(folder.absolute()):
+        raise ConfigError(
+            "--store", value, "the suite needs a fresh location per test: give a short name or a "
+            "relative URL (sqlite:///runs.db), not a fixed local path"
+        )
+    return spec

@@ -1,0 +1,130 @@
+"""Code that runs in spawned processes: writers, readers and the writer that gets killed.
+
+Kept free of pytest and Hypothesis, so a spawned process starts fast. Every worker rebuilds its
+store from the picklable :class:`~session_core.registry.StoreSpec`, exactly as a separate
+``kedro run`` would, and reports back through a queue or a pipe.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from session_core.registry import StoreSpec
+
+from ._records import session_record, versioned_record, whole_version, writer_record
+
+
+def run(index: int, work: Callable[..., Any], args: tuple[Any, ...], results: Any) -> None:
+    """Run ``work(*args)`` and put ``(index, "ok", value)`` or ``(index, "error", text)``."""
+    try:
+        results.put((index, "ok", work(*args)))
+    except BaseException as exc:  # reported to the parent, which fails the test with it
+        text = f"{type(exc).__module__}.{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+        results.put((index, "error", text))
+
+
+def save_sessions(spec: StoreSpec, start: Any, session_ids: list[str], payload_chars: int) -> int:
+    """Save each session through Kedro's face (construct, fill, save), as separate runs would."""
+    start.wait()
+    for session_id in session_ids:
+        store = spec.open(session_id)
+        try:
+            store.update(session_record(session_id, payload_chars))
+            store.save()
+        finally:
+            store.close()
+    return len(session_ids)
+
+
+def contend_one_session(
+    spec: StoreSpec, start: Any, session_id: str, writer: int, rounds: int, payload_chars: int
+) -> int:
+    """Save one shared session ``rounds`` times with this writer's whole record."""
+    start.wait()
+    store = spec.open()
+    try:
+        for round_number in range(rounds):
+            store.write(session_id, writer_record(writer, round_number, payload_chars))
+    finally:
+        store.close()
+    return rounds
+
+
+def rewrite_versions(
+    spec: StoreSpec, start: Any, done: Any, session_id: str, versions: range, payload_chars: int
+) -> int:
+    """Rewrite one session with each version in turn, then tell the reader to stop."""
+    store = spec.open()
+    try:
+        start.wait()
+        for version in versions:
+            store.write(session_id, versioned_record(version, payload_chars))
+    finally:
+        done.set()
+        store.close()
+    return len(versions)
+
+
+def read_versions(
+    spec: StoreSpec, start: Any, done: Any, session_id: str, payload_chars: int
+) -> tuple[int, list[str]]:
+    """Load one session until the writer is done; return the read count and what was wrong."""
+    store = spec.open()
+    problems: list[str] = []
+    reads = 0
+    try:
+        start.wait()
+        while True:
+            finished = done.is_set()
+            reads += 1
+            try:
+                record = store.load(session_id)
+            except Exception as exc:  # a torn record surfaces as CorruptRecord, or worse
+                problems.append(f"read {reads}: {type(exc).__name__}: {exc}")
+            else:
+                if whole_version(record, payload_chars) is None:
+                    problems.append(f"read {reads}: not one whole version: {str(record)[:120]}")
+            if finished or len(problems) >= 5:
+                return reads, problems
+    finally:
+        store.close()
+
+
+def read_then_write(spec: StoreSpec, read_id: str, write_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Return the record of ``read_id``, then save ``record`` as ``write_id`` (Kedro's face)."""
+    reader = spec.open(read_id)
+    try:
+        found = dict(reader)
+    finally:
+        reader.close()
+    writer = spec.open(write_id)
+    try:
+        writer.update(record)
+        writer.save()
+    finally:
+        writer.close()
+    return found
+
+
+def crash_writer(
+    conn: Connection, spec: StoreSpec, prefix: str, overwrite_id: str, first_version: int, payload_chars: int
+) -> None:
+    """Save new sessions and rewrite one session forever, acknowledging each finished save.
+
+    The parent kills this process with SIGKILL; every id or version sent through ``conn`` was
+    acknowledged by the store (``write`` returned) before it was sent.
+    """
+    conn.send(("opening", None))
+    store = spec.open()
+    number = 0
+    while True:
+        session_id = f"{prefix}{number:06d}"
+        store.write(session_id, session_record(session_id, payload_chars))
+        conn.send(("saved", session_id))
+        version = first_version + number
+        store.write(overwrite_id, versioned_record(version, payload_chars))
+        conn.send(("rewritten", version))
+        number += 1

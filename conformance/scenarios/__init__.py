@@ -1,0 +1,1 @@
+"""One module per scenario category; :class:`conformance.StoreConformance` combines them."""

@@ -1,0 +1,122 @@
+"""RT: what is saved comes back equal and with the same types; what cannot be kept is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from session_core.errors import InvalidValue
+from session_core.ids import new_session_id
+from session_core.registry import StoreSpec
+
+from .._base import HYPOTHESIS_SETTINGS, OpenStore, ScenarioBase
+from .._scenario import needs
+from .._values import CORPUS, UNPORTABLE, assert_same, difference, expected_form, large_record, portable_records
+
+
+def save_through_mapping(spec: StoreSpec, session_id: str, record: dict[str, Any]) -> None:
+    """Kedro's way: construct the store for the session, fill the mapping, save, close."""
+    with spec.open(session_id) as store:
+        store.update(record)
+        store.save()
+
+
+def read_back_problems(spec: StoreSpec, session_id: str, record: dict[str, Any]) -> list[str]:
+    """Differences between ``record`` and what fresh instances read back through both faces."""
+    expected = expected_form(record)
+    problems = []
+    with spec.open(session_id) as fresh:
+        if found := difference(dict(fresh), expected):
+            problems.append(f"new mapping for {session_id}: {found}")
+        if found := difference(fresh.read(), expected):
+            problems.append(f"read() of {session_id}: {found}")
+    with spec.open() as fresh:
+        if found := difference(fresh.load(session_id), expected):
+            problems.append(f"load({session_id!r}): {found}")
+    return problems
+
+
+def names_key_path(key_path: str, components: tuple[str, ...]) -> bool:
+    """True when every component appears in ``key_path``, in order."""
+    position = 0
+    for component in components:
+        found = key_path.find(component, position)
+        if found < 0:
+            return False
+        position = found + len(component)
+    return True
+
+
+def refusal_problem(save: Callable[[], None], components: tuple[str, ...]) -> str | None:
+    """Why ``save()`` did not refuse the value as it must, or ``None`` when it did."""
+    try:
+        save()
+    except InvalidValue as exc:
+        if not names_key_path(exc.key_path, components):
+            return f"InvalidValue.key_path {exc.key_path!r} does not name {'.'.join(components)}"
+        return None
+    except Exception as exc:
+        return f"raised {type(exc).__name__} instead of InvalidValue: {exc}"
+    return "was saved instead of being refused with InvalidValue"
+
+
+class RoundTripScenarios(ScenarioBase):
+    @needs("persistent")
+    def test_SC_RT_001_fixed_corpus_round_trips(self, store_spec: StoreSpec) -> None:
+        problems = []
+        for number, (name, record) in enumerate(CORPUS.items()):
+            session_id = f"rt-corpus-{number}"
+            save_through_mapping(store_spec, session_id, record)
+            problems += [f"{name}: {problem}" for problem in read_back_problems(store_spec, session_id, record)]
+        assert not problems, "\n".join(problems)
+
+    @needs("persistent")
+    @settings(HYPOTHESIS_SETTINGS, max_examples=40)
+    @given(record=portable_records())
+    def test_SC_RT_002_generated_values_round_trip(self, store_spec: StoreSpec, record: dict[str, Any]) -> None:
+        session_id = new_session_id()
+        save_through_mapping(store_spec, session_id, record)
+        assert not (problems := read_back_problems(store_spec, session_id, record)), "\n".join(problems)
+
+    @needs("persistent")
+    def test_SC_RT_003_large_values_round_trip(self, store_spec: StoreSpec) -> None:
+        record = large_record()
+        save_through_mapping(store_spec, "rt-large", record)
+        assert not (problems := read_back_problems(store_spec, "rt-large", record)), "\n".join(problems)
+
+    @needs("persistent")
+    def test_SC_RT_004_batch_writes_round_trip(self, open_store: OpenStore) -> None:
+        records = {
+            f"rt-batch-{number:04d}": {"n": number, "big": 2**65 + number, "zero": -0.0, "text": "é" * (number % 7), "t": (number,)}
+            for number in range(250)
+        }
+        store = open_store()
+        assert store.write_many(records.items(), batch_size=100) == len(records)
+        fresh = open_store()
+        for session_id, record in records.items():
+            assert_same(fresh.load(session_id), expected_form(record), f"load({session_id!r})")
+
+    def test_SC_RT_005_unportable_values_refused_on_save(self, open_store: OpenStore) -> None:
+        kept = open_store("rt-unportable")
+        kept.update({"kept": 1, "nested": {"list": [1.5]}})
+        kept.save()
+        before = open_store("rt-unportable").read()
+        problems = []
+        for number, (name, record, components) in enumerate(UNPORTABLE):
+            existing = open_store("rt-unportable")
+            existing.update(record)
+            if problem := refusal_problem(existing.save, components):
+                problems.append(f"{name}, existing session: {problem}")
+            new_id = f"rt-unportable-new-{number}"
+            new = open_store(new_id)
+            new.update({"fine": True, **record})
+            if problem := refusal_problem(new.save, components):
+                problems.append(f"{name}, new session: {problem}")
+            if open_store().has_session(new_id):
+                problems.append(f"{name}: a record was written for {new_id} although save() failed")
+        if found := difference(open_store("rt-unportable").read(), before):
+            problems.append(f"the existing record changed after refused saves: {found}")
+        assert not problems, "\n".join(problems)

@@ -1,0 +1,55 @@
+"""``StoreConformance``: every scenario of the suite, in one class a backend author subclasses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._scenario import SCENARIO_ID, scenario_id
+from .scenarios.concurrency import ConcurrencyScenarios
+from .scenarios.crash import CrashScenarios
+from .scenarios.errors import ErrorScenarios
+from .scenarios.isolation import IsolationScenarios
+from .scenarios.listing import ListingScenarios
+from .scenarios.persist import PersistScenarios
+from .scenarios.roundtrip import RoundTripScenarios
+from .scenarios.security import SecurityScenarios
+from .scenarios.state import StateScenarios
+
+
+class StoreConformance(
+    RoundTripScenarios,
+    StateScenarios,
+    PersistScenarios,
+    IsolationScenarios,
+    ListingScenarios,
+    ConcurrencyScenarios,
+    CrashScenarios,
+    ErrorScenarios,
+    SecurityScenarios,
+):
+    """The whole conformance suite. Subclass it as ``TestMyStore`` and define one fixture::
+
+        class TestMyStore(StoreConformance):
+            @pytest.fixture
+            def store_spec(self, tmp_path):
+                return StoreSpec("my_package.store:MyStore", str(tmp_path / "store"))
+
+    Optionally declare known deviations, each run as a strict expected failure::
+
+        expected_failures = {"SC-CONC-002": "last writer does not win yet, see issue 12"}
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse ``expected_failures`` keys that name no scenario (a typo would hide nothing).
+
+        Raises:
+            ValueError: an unknown or malformed scenario id.
+        """
+        super().__init_subclass__(**kwargs)
+        known = {scenario_id(name) for name in dir(cls) if name.startswith("test_")}
+        unknown = sorted(key for key in cls.expected_failures if not SCENARIO_ID.match(key) or key not in known)
+        if unknown:
+            raise ValueError(
+                f"{cls.__name__}.expected_failures names unknown scenarios {unknown}; "
+                "ids look like SC-CONC-002 (see docs/conformance.md)"
+            )
