@@ -1,0 +1,283 @@
+"""Folders of small files on any fsspec filesystem, with the request budget each call costs.
+
+A :class:`Folder` is what :class:`stores.json.JSONStore` needs from a filesystem: read, write,
+batch-write and remove one named file, and list the names in ascending order. Two kinds exist:
+
+* :class:`LocalFolder` (a local path or ``file://``): writes go through
+  :func:`stores._atomic.write_atomic` (temp file, fsync, rename), so a killed writer never leaves
+  a torn file; listing skips and sweeps the temporary files a killed writer left.
+* :class:`FsspecFolder` (``memory://``, ``s3://``, any other fsspec URL): one object per name.
+  On S3 a write is one ``PutObject`` (``pipe_file``: no HEAD, no LIST), a read one ``GetObject``
+  (``cat_file`` with ``max_concurrency=1``, which skips the HEAD s3fs otherwise sends to size the
+  object), a batch write is fsspec's concurrent ``pipe({path: bytes})``, and listing streams
+  ``ListObjectsV2`` pages of 1,000 keys, which S3 returns in ascending key order.
+
+Nothing here imports fsspec at module import; :func:`open_folder` does, when a store opens.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ._atomic import TEMP_NAME, fsync_folder, sweep_temp_files, write_atomic
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+logger = logging.getLogger(__name__)
+
+#: Protocols whose writes replace a whole object at once (no partial object is ever visible),
+#: and whose "folders" need no creating.
+OBJECT_STORE_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
+
+#: botocore settings the store uses for S3 unless the caller's ``config_kwargs`` set them. s3fs
+#: wraps botocore's attempts in two nested loops of its own (5 x 5), which the store turns off
+#: (``retries = 1`` on the filesystem), so botocore's standard retry mode (jittered backoff,
+#: throttling included) is the only one: an endpoint that refuses connections fails after 3
+#: attempts in about 3 s, a silent one after 3 x ``read_timeout``, instead of 75 attempts.
+S3_CONFIG_DEFAULTS: Mapping[str, Any] = {
+    "connect_timeout": 3,
+    "read_timeout": 15,
+    "retries": {"total_max_attempts": 3, "mode": "standard"},
+}
+
+
+class Folder(Protocol):
+    """A flat folder of named files; names are plain file names, never paths."""
+
+    def read(self, name: str) -> bytes | None:
+        """The content of ``name``, or ``None`` when it does not exist."""
+
+    def read_many(self, names: list[str]) -> Iterator[tuple[str, bytes]]:
+        """``(name, content)`` for each existing name, in the order given."""
+
+    def write(self, name: str, data: bytes) -> None:
+        """Replace ``name`` with ``data`` in one step (old or new content, never a mix)."""
+
+    def write_many(self, items: Mapping[str, bytes]) -> None:
+        """Write several files, concurrently where the filesystem allows."""
+
+    def remove(self, name: str) -> bool:
+        """Remove ``name``; ``False`` when it did not exist."""
+
+    def names(self) -> Iterator[str]:
+        """Stream every file name in ascending order (temporary files excluded)."""
+
+
+def protocols(fs: AbstractFileSystem) -> set[str]:
+    """The protocol names of ``fs`` (fsspec gives a str or a tuple)."""
+    return {fs.protocol} if isinstance(fs.protocol, str) else set(fs.protocol)
+
+
+def with_s3_defaults(storage_options: Mapping[str, Any]) -> dict[str, Any]:
+    """``storage_options`` with :data:`S3_CONFIG_DEFAULTS` filled into ``config_kwargs``."""
+    options = dict(storage_options)
+    config = dict(options.get("config_kwargs") or {})
+    for key, value in S3_CONFIG_DEFAULTS.items():
+        config.setdefault(key, value)
+    options["config_kwargs"] = config
+    return options
+
+
+def open_filesystem(url: str, storage_options: Mapping[str, Any]) -> tuple[AbstractFileSystem, str]:
+    """The filesystem and the root path (protocol stripped, no trailing ``/``) for ``url``.
+
+    Raises:
+        ValueError: the protocol is unknown to fsspec; ImportError: its package is missing.
+    """
+    import fsspec.core
+
+    protocol = fsspec.core.split_protocol(url)[0]
+    options = with_s3_defaults(storage_options) if protocol in ("s3", "s3a") else dict(storage_options)
+    fs, root = fsspec.core.url_to_fs(url, **options)
+    if protocols(fs) & {"s3", "s3a"}:
+        fs.retries = 1  # not a constructor argument of s3fs; see S3_CONFIG_DEFAULTS
+    return fs, root.rstrip("/") or root
+
+
+def open_folder(fs: AbstractFileSystem, path: str, *, temp_max_age: float) -> Folder:
+    """A :class:`LocalFolder` for the local filesystem, else a :class:`FsspecFolder`.
+
+    Raises:
+        OSError: the folder cannot be created (a regular file in the way, no permission).
+    """
+    from fsspec.implementations.local import LocalFileSystem
+
+    if isinstance(fs, LocalFileSystem):
+        return LocalFolder(Path(path), temp_max_age=temp_max_age)
+    return FsspecFolder(fs, path)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` (or its cause) says the endpoint did not answer: refused, timed out,
+    connection dropped. Checks botocore's and aiohttp's types only if they are loaded."""
+    kinds: list[type[BaseException]] = [TimeoutError, ConnectionError]
+    if botocore := sys.modules.get("botocore.exceptions"):
+        kinds += [botocore.ConnectionError, botocore.HTTPClientError]
+    if aiohttp := sys.modules.get("aiohttp"):
+        kinds.append(aiohttp.ClientConnectionError)
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, tuple(kinds)):
+            return True
+        seen.add(id(current))
+        current = current.__cause__
+    return False
+
+
+def _missing_bucket(exc: FileNotFoundError) -> str | None:
+    """The bucket name when s3fs's FileNotFoundError means NoSuchBucket (not NoSuchKey)."""
+    response = getattr(exc.__cause__, "response", None) or {}
+    error = response.get("Error", {})
+    return error.get("BucketName", "?") if error.get("Code") == "NoSuchBucket" else None
+
+
+class LocalFolder:
+    """A local folder; files are replaced atomically and durably.
+
+    Args:
+        path: the folder (created when missing).
+        temp_max_age: seconds after which a temporary file is taken as left by a killed writer
+            and removed when the folder is listed.
+    """
+
+    def __init__(self, path: Path, *, temp_max_age: float) -> None:
+        self.path = path
+        self.temp_max_age = temp_max_age
+        path.mkdir(parents=True, exist_ok=True)
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return (self.path / name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def read_many(self, names: list[str]) -> Iterator[tuple[str, bytes]]:
+        for name in names:
+            data = self.read(name)
+            if data is not None:
+                yield name, data
+
+    def write(self, name: str, data: bytes) -> None:
+        write_atomic(self.path / name, data)
+
+    def write_many(self, items: Mapping[str, bytes]) -> None:
+        for name, data in items.items():
+            write_atomic(self.path / name, data, sync_folder=False)
+        fsync_folder(self.path)
+
+    def remove(self, name: str) -> bool:
+        try:
+            os.remove(self.path / name)
+        except FileNotFoundError:
+            return False
+        fsync_folder(self.path)
+        return True
+
+    def names(self) -> Iterator[str]:
+        """Sorted file names. A folder cannot be listed in order, so the names (not the files)
+        are held in memory to sort them: about 100 bytes per session."""
+        with os.scandir(self.path) as entries:
+            found = [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
+        temps = [name for name in found if TEMP_NAME.match(name)]
+        if temps:
+            sweep_temp_files(self.path, temps, self.temp_max_age)
+        yield from sorted(name for name in found if not TEMP_NAME.match(name))
+
+
+class FsspecFolder:
+    """A folder (a key prefix on object storage) on any fsspec filesystem."""
+
+    def __init__(self, fs: AbstractFileSystem, path: str) -> None:
+        self.fs = fs
+        self.path = path
+        names = protocols(fs)
+        self._s3 = bool(names & {"s3", "s3a"})
+        #: max_concurrency=1 stops s3fs's cat_file from sending a HEAD before the GET.
+        self._read_options: dict[str, Any] = {"max_concurrency": 1} if self._s3 else {}
+        self._write_options: dict[str, Any] = {"ContentType": "application/json"} if self._s3 else {}
+        if not names & OBJECT_STORE_PROTOCOLS:
+            fs.makedirs(path, exist_ok=True)
+
+    def _key(self, name: str) -> str:
+        return f"{self.path}/{name}"
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return self.fs.cat_file(self._key(name), **self._read_options)
+        except FileNotFoundError as exc:
+            self._raise_if_bucket_missing(exc)
+            return None
+
+    def read_many(self, names: list[str]) -> Iterator[tuple[str, bytes]]:
+        keys = [self._key(name) for name in names]
+        found = self.fs.cat(keys, on_error="return", **self._read_options)
+        for name, key in zip(names, keys):
+            data = found.get(key)
+            if isinstance(data, FileNotFoundError):
+                self._raise_if_bucket_missing(data)
+            elif isinstance(data, BaseException):
+                raise data
+            elif data is not None:
+                yield name, data
+
+    def write(self, name: str, data: bytes) -> None:
+        try:
+            self.fs.pipe_file(self._key(name), data, **self._write_options)
+        except FileNotFoundError as exc:
+            self._raise_if_bucket_missing(exc)
+            raise
+
+    def write_many(self, items: Mapping[str, bytes]) -> None:
+        self.fs.pipe({self._key(name): data for name, data in items.items()}, **self._write_options)
+
+    def remove(self, name: str) -> bool:
+        key = self._key(name)
+        self.fs.invalidate_cache(key)
+        if not self.fs.exists(key):
+            return False
+        self.fs.rm_file(key)
+        return True
+
+    def names(self) -> Iterator[str]:
+        if self._s3:
+            yield from self._s3_names()
+            return
+        self.fs.invalidate_cache(self.path)
+        try:
+            entries = self.fs.ls(self.path, detail=True)
+        except FileNotFoundError:
+            return
+        yield from sorted(
+            entry["name"].rstrip("/").rpartition("/")[2] for entry in entries if entry["type"] == "file"
+        )
+
+    def _s3_names(self) -> Iterator[str]:
+        """Stream ListObjectsV2 pages (1,000 keys each, ascending key order), one request each."""
+        bucket, key, _ = self.fs.split_path(self.path)
+        prefix = f"{key}/" if key else ""
+        request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}
+        while True:
+            try:
+                page = self.fs.call_s3("list_objects_v2", **request)
+            except FileNotFoundError as exc:
+                self._raise_if_bucket_missing(exc)
+                raise
+            for item in page.get("Contents", ()):
+                yield item["Key"][len(prefix):]
+            if not page.get("IsTruncated"):
+                return
+            request["ContinuationToken"] = page["NextContinuationToken"]
+
+    def _raise_if_bucket_missing(self, exc: FileNotFoundError) -> None:
+        if self._s3 and (bucket := _missing_bucket(exc)) is not None:
+            raise FileNotFoundError(
+                errno.ENOENT, "the bucket does not exist: create it, or correct the store URL", bucket
+            ) from exc

@@ -1,0 +1,186 @@
+"""JSON store: one JSON document per session on any fsspec filesystem, chosen by URL.
+
+``JSONStore(path, session_id, storage_options=None, temp_max_age=3600.0)`` where ``path`` is a
+local folder (``runs/`` or ``file:///srv/runs``), ``memory://name`` or any fsspec URL
+(``s3://bucket/prefix``, ``gs://...``). ``storage_options`` is passed to fsspec as is (for S3:
+``endpoint_url``, ``key``, ``secret``, ``profile``, ``client_kwargs``, ``config_kwargs``, ...); it
+never appears in :attr:`location`, logs or records. For S3 the store fills in short botocore
+timeouts and 3 attempts unless ``config_kwargs`` sets them (see
+:data:`stores._fsspec.S3_CONFIG_DEFAULTS`), so an endpoint that does not answer fails in seconds
+with :class:`~session_core.errors.StoreTimeout`.
+
+Layout (format version 1)::
+
+    <root>/session_core.json     {"format": "session-core-json", "format_version": 1}
+    <root>/sessions/<id>         one session's record, JSON text (Content-Type application/json)
+
+The key of a session is its bare id, with no ``.json`` suffix: object stores list keys in
+ascending byte order, and only then is key order id order. With ``<id>.json`` the id ``a-b``
+(key ``a-b.json``) would be listed before ``a`` (key ``a.json``) because ``-`` sorts before
+``.``, and no bounded buffer can restore id order (every ``x-...`` key may still be followed by
+``x.json``). Ids cannot start with ``.``, so the local temporary files (``.<id>.<pid>.<rand>.tmp``)
+are never taken for sessions.
+
+Costs (S3): opening a store is one GET of the marker (plus one PUT the first time); a save is
+one PUT, a load one GET, nothing else; ``write_many`` sends concurrent PUTs (fsspec's batch
+``pipe``); listing sends one ``ListObjectsV2`` per 1,000 sessions, streamed in order, so a
+million sessions cost 1,000 LIST requests (and ``iter_records`` a GET per session on top,
+fetched concurrently a page at a time). Deleting costs a HEAD and a DELETE.
+
+Local folders write each record atomically (temporary file, fsync, rename) and sweep temporary
+files older than ``temp_max_age`` seconds, left by killed writers, when the folder is listed.
+Listing a local folder holds the sorted names (not the records) in memory.
+
+Capabilities depend on the filesystem, so each instance sets its own: a local folder and object
+storage are persistent, multi-process and crash safe (object storage is also ``shared`` across
+machines); ``memory://`` lives in one process only; other fsspec filesystems are not declared
+crash safe, since their single writes are not known to be atomic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from itertools import islice
+from typing import Any
+
+from session_core.errors import InvalidSessionId, StoreTimeout
+from session_core.ids import validate_session_id
+from session_core.store import Capabilities, SessionStore
+
+from ._fsspec import (
+    OBJECT_STORE_PROTOCOLS,
+    Folder,
+    LocalFolder,
+    is_unreachable,
+    open_filesystem,
+    open_folder,
+    protocols,
+)
+
+logger = logging.getLogger(__name__)
+
+MARKER_NAME = "session_core.json"
+SESSIONS_FOLDER = "sessions"
+FORMAT_NAME = "session-core-json"
+#: How many records ``iter_records`` fetches at once from object storage.
+READ_PAGE = 100
+
+LOCAL = Capabilities(persistent=True, multiprocess=True, crash_safe=True, shared=False)
+OBJECT_STORE = Capabilities(persistent=True, multiprocess=True, crash_safe=True, shared=True)
+MEMORY = Capabilities(persistent=False, multiprocess=False, crash_safe=False, shared=False)
+OTHER_FILESYSTEM = Capabilities(persistent=True, multiprocess=True, crash_safe=False, shared=False)
+
+
+def capabilities_for(fs_protocols: set[str], local: bool) -> Capabilities:
+    """What a JSON store can promise on a filesystem with these protocol names."""
+    if local:
+        return LOCAL
+    if "memory" in fs_protocols:
+        return MEMORY
+    if fs_protocols & OBJECT_STORE_PROTOCOLS:
+        return OBJECT_STORE
+    return OTHER_FILESYSTEM
+
+
+class JSONStore(SessionStore):
+    """Sessions as JSON documents, one per session, on a local folder, memory or object storage.
+
+    Options:
+        storage_options: fsspec options for the filesystem (credentials, endpoint, ...).
+        temp_max_age: seconds after which a local temporary file counts as abandoned.
+
+    Raises (on open):
+        TypeError: no path, or an unknown option.
+        StoreError: the location cannot be used (for a missing S3 bucket the cause is a
+            ``FileNotFoundError`` whose ``filename`` is the bucket).
+        StoreTimeout: the endpoint did not answer within the bounded retries.
+    """
+
+    capabilities = LOCAL
+
+    def _setup(
+        self,
+        path: Any,
+        storage_options: dict[str, Any] | None = None,
+        temp_max_age: float = 3600.0,
+    ) -> None:
+        if path is None:
+            raise TypeError("JSONStore needs a path: a local folder or an fsspec URL (s3://bucket/prefix)")
+        url = os.fspath(path)
+        if not isinstance(url, str):
+            raise TypeError(f"JSONStore path must be a str or a path, not {type(path).__name__}")
+        self._url = url.rstrip("/") or url
+        fs, root = open_filesystem(url, storage_options or {})
+        self._root: Folder = open_folder(fs, root, temp_max_age=temp_max_age)
+        local = isinstance(self._root, LocalFolder)
+        if local:
+            self._url = root
+        self._sessions: Folder = open_folder(fs, f"{root}/{SESSIONS_FOLDER}", temp_max_age=temp_max_age)
+        self.capabilities = capabilities_for(protocols(fs), local)  # type: ignore[misc]
+        self._version = self._read_or_create_marker()
+
+    def _read_or_create_marker(self) -> int:
+        """The format version in the marker, writing the marker into a new store.
+
+        Raises:
+            ValueError: the marker is not a session-core JSON store marker.
+        """
+        raw = self._root.read(MARKER_NAME)
+        if raw is None:
+            marker = {"format": FORMAT_NAME, "format_version": self.FORMAT_VERSION}
+            self._root.write(MARKER_NAME, json.dumps(marker).encode())
+            logger.info("store %s: created (format version %d)", self.location, self.FORMAT_VERSION)
+            return self.FORMAT_VERSION
+        try:
+            marker = json.loads(raw)
+            version = marker["format_version"]
+            if marker.get("format") != FORMAT_NAME or not isinstance(version, int):
+                raise ValueError(marker)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise ValueError(f"{MARKER_NAME} is not a session-core JSON store marker: {raw[:200]!r}") from exc
+        return version
+
+    @contextlib.contextmanager
+    def _guard(self, operation: str) -> Iterator[None]:
+        """The core's guard, with an unanswering endpoint reported as :class:`StoreTimeout`."""
+        with super()._guard(operation):
+            try:
+                yield
+            except Exception as exc:
+                if is_unreachable(exc):
+                    raise StoreTimeout(self.location, operation, exc) from exc
+                raise
+
+    def _location(self) -> str:
+        return self._url
+
+    def _stored_format_version(self) -> int | None:
+        return self._version
+
+    def _get(self, session_id: str) -> bytes | None:
+        return self._sessions.read(session_id)
+
+    def _put(self, session_id: str, text: str) -> None:
+        self._sessions.write(session_id, text.encode("utf-8"))
+
+    def _put_many(self, items: list[tuple[str, str]]) -> None:
+        self._sessions.write_many({session_id: text.encode("utf-8") for session_id, text in items})
+
+    def _delete(self, session_id: str) -> bool:
+        return self._sessions.remove(session_id)
+
+    def _iter_ids(self) -> Iterator[str]:
+        for name in self._sessions.names():
+            try:
+                yield validate_session_id(name)
+            except InvalidSessionId:
+                logger.debug("store %s: ignoring foreign file %r", self.location, name)
+
+    def _iter_items(self) -> Iterator[tuple[str, bytes]]:
+        ids = self._iter_ids()
+        while page := list(islice(ids, READ_PAGE)):
+            yield from self._sessions.read_many(page)
