@@ -11,6 +11,11 @@ by several processes at once is safe: creating the schema and switching to WAL a
 the file is locked (WAL's switch can report "database is locked" even with a busy timeout).
 Kedro passes a folder as ``path``; a path without a ``.db``/``.sqlite``/``.sqlite3`` suffix is
 taken as a folder holding ``session_store.db``, as kedro-viz laid it out.
+
+Format 0 is the layout this store grew from: kedro-viz's ``runs(id, blob)`` table and no
+``session_core_meta``. Such a file is left exactly as found (not even switched to WAL) and
+refused with :class:`~session_core.errors.FormatVersionError` (``found=0``);
+``python -m session_core migrate --upgrade`` converts it after taking a backup.
 """
 
 from __future__ import annotations
@@ -27,6 +32,24 @@ from ._retry import retry_while_locked
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 DEFAULT_FILENAME = "session_store.db"
 _FETCH_ROWS = 1000
+
+
+#: The format-0 table (kedro-viz's layout).
+LEGACY_TABLE = "runs"
+#: The current layout; :func:`create_schema` applies it (also used by the format upgrade).
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, record TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS session_core_meta (key TEXT PRIMARY KEY, value TEXT)",
+)
+
+
+def create_schema(conn: sqlite3.Connection, format_version: int) -> None:
+    """Create the current tables and record ``format_version``, inside the caller's transaction."""
+    for statement in SCHEMA:
+        conn.execute(statement)
+    conn.execute(
+        "INSERT OR IGNORE INTO session_core_meta VALUES ('format_version', ?)", (str(format_version),)
+    )
 
 
 def _is_locked(exc: BaseException) -> bool:
@@ -60,6 +83,10 @@ class SQLiteStore(SessionStore):
     def _init_schema(self) -> None:
         conn = self._conn
         conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self._format0 = LEGACY_TABLE in tables and "session_core_meta" not in tables
+        if self._format0:
+            return
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -70,16 +97,7 @@ class SQLiteStore(SessionStore):
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, record TEXT NOT NULL)"
-            )
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS session_core_meta (key TEXT PRIMARY KEY, value TEXT)"
-            )
-            conn.execute(
-                "INSERT OR IGNORE INTO session_core_meta VALUES ('format_version', ?)",
-                (str(self.FORMAT_VERSION),),
-            )
+            create_schema(conn, self.FORMAT_VERSION)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -90,6 +108,8 @@ class SQLiteStore(SessionStore):
         return str(self._db)
 
     def _stored_format_version(self) -> int | None:
+        if self._format0:
+            return 0
         row = self._conn.execute(
             "SELECT value FROM session_core_meta WHERE key = 'format_version'"
         ).fetchone()
