@@ -1,0 +1,156 @@
+"""DuckDB store: one database file, one row per session, shared by many processes.
+
+Layout (format version 1)::
+
+    sessions(id VARCHAR PRIMARY KEY, record VARCHAR NOT NULL)   -- record: the JSON text
+    session_core_meta(key VARCHAR PRIMARY KEY, value VARCHAR)   -- 'format_version' -> '1'
+
+DuckDB lets one process at a time open a file for writing, and a writer also shuts out
+read-only openers: the loser gets ``IOException: Could not set lock on file`` at once. This
+store hides that. Every operation opens its own short-lived connection (so no instance holds
+the lock between operations), and an open that meets the lock is retried with jittered backoff
+(:mod:`stores._retry`) until ``timeout`` seconds have passed, then :class:`StoreTimeout` is
+raised. Reads open read-only, so readers do not shut each other out. Listing fetches ids in
+keyset pages (``WHERE id > last ORDER BY id LIMIT n``), each on its own connection, so a long
+``list`` never holds the lock that writers wait for. A batch write is one
+``INSERT OR REPLACE ... SELECT unnest(?), unnest(?)`` of two lists: one statement, one
+transaction, several times faster than ``executemany``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import duckdb
+
+from session_core.store import SessionStore
+
+from ._paths import resolve_db_path
+from ._retry import retry_while_locked
+
+DB_SUFFIXES = (".duckdb", ".ddb", ".db")
+DEFAULT_FILENAME = "sessions.duckdb"
+#: Rows per listing page: each page is one short read-only connection.
+ID_PAGE = 1000
+RECORD_PAGE = 100
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS sessions (id VARCHAR PRIMARY KEY, record VARCHAR NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS session_core_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+)
+T = TypeVar("T")
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Another process holds the file lock, or this process has the file open differently."""
+    if isinstance(exc, duckdb.IOException):
+        return "lock" in str(exc).lower()
+    return isinstance(exc, duckdb.ConnectionException) and "different configuration" in str(exc)
+
+
+class DuckDBStore(SessionStore):
+    """Sessions in one DuckDB file.
+
+    Options:
+        timeout: seconds to keep retrying while another process holds the file lock, before
+            :class:`StoreTimeout`.
+    """
+
+    def _setup(self, path: Any, timeout: float = 30.0) -> None:
+        self._db = resolve_db_path(
+            path, store="DuckDBStore", suffixes=DB_SUFFIXES, default_name=DEFAULT_FILENAME
+        )
+        self._timeout = float(timeout)
+        self._run("schema creation", self._init_schema, write=True)
+
+    def _init_schema(self, conn: duckdb.DuckDBPyConnection) -> None:
+        for statement in _SCHEMA:
+            conn.execute(statement)
+        conn.execute(
+            "INSERT OR IGNORE INTO session_core_meta VALUES ('format_version', ?)",
+            [str(self.FORMAT_VERSION)],
+        )
+
+    def _run(self, operation: str, work: Callable[[duckdb.DuckDBPyConnection], T], *, write: bool) -> T:
+        """Run ``work`` on a fresh connection, retrying while the file is locked."""
+
+        def attempt() -> T:
+            conn = duckdb.connect(str(self._db), read_only=not write)
+            try:
+                return work(conn)
+            finally:
+                conn.close()
+
+        return retry_while_locked(
+            attempt, _is_transient, location=self.location, operation=operation, timeout=self._timeout
+        )
+
+    def _location(self) -> str:
+        return str(self._db)
+
+    def _stored_format_version(self) -> int | None:
+        row = self._run(
+            "format version read",
+            lambda c: c.execute(
+                "SELECT value FROM session_core_meta WHERE key = 'format_version'"
+            ).fetchone(),
+            write=False,
+        )
+        return None if row is None else int(row[0])
+
+    def _get(self, session_id: str) -> str | None:
+        row = self._run(
+            f"read of session {session_id!r}",
+            lambda c: c.execute("SELECT record FROM sessions WHERE id = ?", [session_id]).fetchone(),
+            write=False,
+        )
+        return None if row is None else row[0]
+
+    def _put(self, session_id: str, text: str) -> None:
+        self._put_many([(session_id, text)])
+
+    def _put_many(self, items: list[tuple[str, str]]) -> None:
+        latest = dict(items)  # one statement may not touch a key twice; the last write wins
+        ids, texts = list(latest), list(latest.values())
+        self._run(
+            f"write of {len(ids)} sessions",
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO sessions SELECT unnest(?), unnest(?)", [ids, texts]
+            ),
+            write=True,
+        )
+
+    def _delete(self, session_id: str) -> bool:
+        rows = self._run(
+            f"delete of session {session_id!r}",
+            lambda c: c.execute(
+                "DELETE FROM sessions WHERE id = ? RETURNING id", [session_id]
+            ).fetchall(),
+            write=True,
+        )
+        return bool(rows)
+
+    def _iter_ids(self) -> Iterator[str]:
+        for rows in self._pages("id", ID_PAGE):
+            for (session_id,) in rows:
+                yield session_id
+
+    def _iter_items(self) -> Iterator[tuple[str, str]]:
+        for rows in self._pages("id, record", RECORD_PAGE):
+            yield from rows
+
+    def _pages(self, columns: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Keyset pages in ascending id order, each read on its own short connection."""
+        query = f"SELECT {columns} FROM sessions WHERE id > ? ORDER BY id LIMIT {size}"
+        last = ""
+        while True:
+            rows = self._run(
+                "listing", lambda c: c.execute(query, [last]).fetchall(), write=False
+            )
+            if not rows:
+                return
+            yield rows
+            if len(rows) < size:
+                return
+            last = rows[-1][0]

@@ -1,0 +1,150 @@
+"""DuckDBStore: DuckDB's one-writer file lock never reaches the user, except as a clear timeout.
+
+The generic contract is pinned by the conformance suite; these tests cover what is particular
+to DuckDB: many processes on one file, a lock held by a foreign process, the format version in
+the meta table, upserts, and listing that never holds the lock between pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from session_core.errors import FormatVersionError, StoreError, StoreTimeout
+from stores.duckdb import DEFAULT_FILENAME, ID_PAGE, DuckDBStore
+from tests.subprocesses import finish, holding, run_all, start
+
+_WRITER = """
+import sys
+from stores.duckdb import DuckDBStore
+path, writer, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+store = DuckDBStore(path)
+for i in range(count):
+    store.write(f"w{writer}-{i:04d}", {"writer": writer, "i": i, "note": "é" * (i % 5)})
+"""
+
+
+def _expected(writers: int, count: int) -> dict[str, dict[str, object]]:
+    return {
+        f"w{w}-{i:04d}": {"writer": str(w), "i": i, "note": "é" * (i % 5)}
+        for w in range(writers)
+        for i in range(count)
+    }
+
+
+@pytest.mark.slow
+def test_eight_processes_saving_500_sessions_each_give_4000_intact_records(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    run_all(_WRITER, [[str(db), str(w), "500"] for w in range(8)])
+
+    records = dict(DuckDBStore(db).iter_records())
+    assert len(records) == 4000
+    assert records == _expected(8, 500)
+
+
+def test_two_processes_saving_at_once_both_succeed(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    run_all(_WRITER, [[str(db), str(w), "30"] for w in range(2)])
+
+    assert dict(DuckDBStore(db).iter_records()) == _expected(2, 30)
+
+
+_HOLD_WRITE_LOCK = """
+import sys, duckdb
+conn = duckdb.connect(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.read()
+conn.close()
+"""
+
+
+def test_a_lock_that_never_frees_raises_store_timeout(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    store = DuckDBStore(db, timeout=0.5)
+    store.write("s1", {"n": 1})
+    with holding(_HOLD_WRITE_LOCK, str(db)):
+        for operation in (lambda: store.write("s2", {}), lambda: store.load("s1"), lambda: list(store.session_ids())):
+            with pytest.raises(StoreTimeout) as info:
+                operation()
+            assert isinstance(info.value, TimeoutError)
+            assert str(db) in info.value.location
+    assert store.load("s1") == {"n": 1}
+
+
+_HOLD_BRIEFLY = """
+import sys, time, duckdb
+conn = duckdb.connect(sys.argv[1])
+conn.execute("INSERT OR REPLACE INTO sessions VALUES ('late', ?)", ['{"by": "holder"}'])
+print("ready", flush=True)
+time.sleep(0.7)
+conn.close()
+"""
+
+
+def test_reads_and_listing_wait_for_another_process_writing(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    store = DuckDBStore(db, timeout=60)
+    store.write("early", {"n": 1})
+    reads = ((lambda: store.load("early"), {"n": 1}), (lambda: list(store.session_ids()), ["early", "late"]))
+    for read, expected in reads:
+        holder = start(_HOLD_BRIEFLY, str(db))
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        result = read()  # the holder keeps the file locked for a while after "ready"
+        finish(holder)
+        assert result == expected
+    assert store.load("late") == {"by": "holder"}
+
+
+def test_listing_holds_no_lock_between_pages(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    store = DuckDBStore(db)
+    ids = [f"s{i:05d}" for i in range(ID_PAGE + 10)]
+    store.write_many((sid, {}) for sid in ids)
+    listing = store.session_ids()
+    first = next(listing)  # the first page is read; its connection is closed again
+
+    finish(start(_WRITER.replace("DuckDBStore(path)", "DuckDBStore(path, timeout=5)"), str(db), "x", "1"))
+
+    assert [first, *listing] == [*ids, "wx-0000"]
+
+
+def test_the_format_version_lives_in_the_meta_table(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    assert DuckDBStore(db).format_version() == DuckDBStore.FORMAT_VERSION
+    with duckdb.connect(str(db)) as conn:
+        stored = conn.execute("SELECT value FROM session_core_meta WHERE key = 'format_version'").fetchone()
+        assert stored == (str(DuckDBStore.FORMAT_VERSION),)
+        conn.execute("UPDATE session_core_meta SET value = '2' WHERE key = 'format_version'")
+
+    with pytest.raises(FormatVersionError) as info:
+        DuckDBStore(db)
+    assert (info.value.found, info.value.supported) == (2, DuckDBStore.FORMAT_VERSION)
+
+
+def test_rewriting_an_id_replaces_its_row_also_within_one_batch(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "runs.duckdb")
+    store.write("s1", {"v": 1})
+    store.write("s1", {"v": 2})
+    store.write_many([("s2", {"v": 1}), ("s1", {"v": 3}), ("s2", {"v": 2})])
+
+    assert dict(store.iter_records()) == {"s1": {"v": 3}, "s2": {"v": 2}}
+
+
+def test_a_file_that_is_not_duckdb_fails_at_once_with_store_error(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    db.write_bytes(b"not a database" * 500)
+
+    with pytest.raises(StoreError) as info:
+        DuckDBStore(db, timeout=600)
+    assert not isinstance(info.value, StoreTimeout)
+    assert isinstance(info.value.cause, duckdb.Error)
+
+
+def test_a_folder_path_holds_the_default_file_and_a_duckdb_path_is_the_file(tmp_path: Path) -> None:
+    DuckDBStore(tmp_path / "folder").write("s1", {})
+    DuckDBStore(tmp_path / "named.duckdb").write("s1", {})
+
+    assert (tmp_path / "folder" / DEFAULT_FILENAME).is_file()
+    assert (tmp_path / "named.duckdb").is_file()
