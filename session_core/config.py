@@ -6,7 +6,10 @@ Resolution order (the first that is set wins):
 2. the ``SESSION_CORE_STORE`` environment variable, with ``SESSION_CORE_STORE_ARGS`` (a JSON
    object) for its options;
 3. ``store`` / ``store_args`` under ``[tool.session_core]`` in the project's ``pyproject.toml``;
-4. the embedded default: SQLite at ``<project>/.session_core/sessions.db``.
+4. in a Kedro project (``[tool.kedro]`` in ``pyproject.toml``), ``SESSION_STORE_CLASS`` /
+   ``SESSION_STORE_ARGS`` from its settings module, read without importing kedro
+   (:mod:`session_core.kedro_settings`, imported only for Kedro projects);
+5. the embedded default: SQLite at ``<project>/.session_core/sessions.db``.
 
 A store is named by short name (``sqlite``), URL (``sqlite:///runs.db``, ``s3://bucket/prefix``,
 ``memory://``) or class path (``package.module:Class``), with options.
@@ -51,18 +54,23 @@ def find_project_root(start: Path | str | None = None) -> Path:
 
 
 def ensure_state_dir(project_path: Path) -> Path:
-    """Create ``<project>/.session_core`` with a ``.gitignore`` of ``*`` (as pytest does for its
-    cache): the default stores live there, and without it every run after the first would find
-    the repository dirty."""
+    """Create ``<project>/.session_core``, ignored by git: the default stores live there."""
     state = project_path / STATE_DIR
-    ignore = state / ".gitignore"
+    ignore_in_git(state)
+    return state
+
+
+def ignore_in_git(folder: Path) -> None:
+    """Create ``folder`` with a ``.gitignore`` of ``*`` (as pytest does for its cache): a store
+    kept inside the project would otherwise make every run after the first find the repository
+    dirty. An unwritable folder is left alone; the store reports it when it opens."""
+    ignore = folder / ".gitignore"
     if not ignore.exists():
         try:
-            state.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
             ignore.write_text("# created by session-core: the run history stays out of git\n*\n")
-        except OSError:  # an unwritable project: the store reports it when it opens
+        except OSError:
             pass
-    return state
 
 
 def parse_store(
@@ -163,16 +171,22 @@ def _env_setting() -> tuple[str, dict[str, Any]] | None:
     return value, args
 
 
-def _pyproject_setting(project_path: Path) -> tuple[str, dict[str, Any]] | None:
+def _load_pyproject(project_path: Path) -> dict[str, Any]:
+    """The project's ``pyproject.toml`` as a dict (empty when there is none)."""
     pyproject = project_path / "pyproject.toml"
     if not pyproject.is_file():
-        return None
+        return {}
     import tomllib
 
     try:
-        section = tomllib.loads(pyproject.read_text("utf-8")).get("tool", {}).get("session_core")
+        return tomllib.loads(pyproject.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(str(pyproject), "(file)", f"not valid TOML ({exc})") from exc
+
+
+def _pyproject_setting(project_path: Path, tool: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    pyproject = project_path / "pyproject.toml"
+    section = tool.get("session_core")
     if not section:
         return None
     if not isinstance(section, dict) or "store" not in section:
@@ -200,6 +214,12 @@ def resolve_store(
         return parse_store(store, store_args, root, "store")
     if env := _env_setting():
         return parse_store(env[0], env[1], root, ENV_STORE)
-    if section := _pyproject_setting(root):
+    tool = _load_pyproject(root).get("tool") or {}
+    if section := _pyproject_setting(root, tool):
         return parse_store(section[0], section[1], root, f"[tool.session_core] store in {root / 'pyproject.toml'}")
+    if isinstance(tool.get("kedro"), dict):
+        from .kedro_settings import read_store_setting
+
+        if kedro := read_store_setting(root, tool["kedro"]):
+            return parse_store(kedro.store, kedro.args, root, kedro.setting)
     return parse_store(DEFAULT_STORE, store_args, root, "default store")
