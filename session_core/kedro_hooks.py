@@ -1,0 +1,80 @@
+"""Kedro hooks that give a ``kedro run`` the same full record as any other run.
+
+Kedro saves its session store once, at close, and records no status and no timing. These hooks
+write the ``running`` record when the pipeline starts (``before_pipeline_run``), and complete it
+when it ends: ``completed`` with ``ended_at`` and ``duration_s`` (``after_pipeline_run``), or
+``failed`` with the exception (``on_pipeline_error``). A run killed in between stays visible as
+one that never finished.
+
+They are registered for every Kedro project through the ``kedro.hooks`` entry point
+``session_core`` (installed with session-core). A project that disabled the plugin
+(``DISABLE_HOOKS_FOR_PLUGINS = ("session-core",)``) can name them in ``settings.py`` instead:
+``HOOKS = (SessionCoreHooks(),)``. They act only on sessions whose store is one of our
+Kedro-facing stores (:mod:`stores.kedro`); any other store is left to Kedro. Registered twice,
+they still write each transition once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+
+from stores.kedro import KedroStore, live_store
+
+from .record import RUNNING
+from .kedro_record import end_run, start_run
+
+logger = logging.getLogger(__name__)
+
+#: run id -> monotonic start time, shared by every instance so a double registration agrees
+_CLOCKS: dict[str, float] = {}
+
+
+class SessionCoreHooks:
+    """Status and timings for Kedro sessions stored in a :class:`stores.kedro.KedroStore`."""
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
+        """Write the ``running`` record (a retried run in the same session starts afresh)."""
+        store = _store_of(run_params)
+        if store is None or store.get("status") == RUNNING:
+            return
+        _CLOCKS[run_params["run_id"]] = time.perf_counter()
+        start_run(store)
+        store.save()
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict[str, Any]) -> None:
+        """Complete the record: ``completed``, ``ended_at``, ``duration_s``."""
+        self._end(run_params, None)
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, run_params: dict[str, Any]) -> None:
+        """Complete the record as ``failed`` with the exception."""
+        self._end(run_params, error)
+
+    @staticmethod
+    def _end(run_params: dict[str, Any], error: BaseException | None) -> None:
+        store = _store_of(run_params)
+        if store is None or store.get("status") != RUNNING:
+            return
+        started = _CLOCKS.pop(run_params["run_id"], None)
+        end_run(store, None if started is None else time.perf_counter() - started, error)
+        store.save()
+
+
+def _store_of(run_params: dict[str, Any]) -> KedroStore | None:
+    store = live_store(str(run_params.get("run_id")))
+    if store is None:
+        logger.debug(
+            "Kedro run %s: its session store is not a session-core store; nothing to add",
+            run_params.get("run_id"),
+        )
+    return store
+
+
+#: the instance the ``kedro.hooks`` entry point registers
+hooks = SessionCoreHooks()
