@@ -1,10 +1,10 @@
-"""Local-file durability helpers shared by the stores that write files and folders themselves.
+"""Folder-level durability helpers (one file at a time is :mod:`stores._atomic`'s job).
 
-A rename is atomic, but only durable once the folder holding the new name is flushed; a file's
-bytes are only durable once the file is flushed. Writers build under a name unique to them
-(:func:`unique_name`), flush with :func:`fsync_tree`, rename, then :func:`fsync_dir` the parent.
-A writer killed before the rename leaves a stray temporary entry; :func:`sweep_stale` removes
-those once they are older than any live writer could be.
+A store that builds a whole folder (a shelf is several files) builds it under a temporary name,
+flushes it with :func:`fsync_tree`, renames it into place and flushes the parent with
+:func:`stores._atomic.fsync_folder`. A writer killed before the rename leaves its temporary
+folder behind; :func:`sweep_stale` removes such entries once they are older than any live
+writer could be.
 """
 
 from __future__ import annotations
@@ -15,27 +15,12 @@ import shutil
 import time
 from pathlib import Path
 
+from ._atomic import fsync_folder
+
 logger = logging.getLogger(__name__)
 
 #: Temporary entries older than this (seconds) belong to a dead writer and are removed.
 STALE_AFTER = 3600.0
-
-
-def unique_name(stem: str) -> str:
-    """A name no other writer (process, thread or machine sharing the folder) will pick."""
-    return f"{stem}.{os.getpid()}.{os.urandom(8).hex()}"
-
-
-def fsync_dir(folder: Path) -> None:
-    """Flush a folder's entries (new, renamed, removed names); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except (PermissionError, IsADirectoryError):  # Windows cannot open folders
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def fsync_tree(folder: Path) -> None:
@@ -48,7 +33,7 @@ def fsync_tree(folder: Path) -> None:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
-    fsync_dir(folder)
+    fsync_folder(folder)
 
 
 def remove(path: Path) -> None:
@@ -63,7 +48,7 @@ def remove(path: Path) -> None:
 
 
 def sweep_stale(folder: Path, max_age: float = STALE_AFTER) -> int:
-    """Remove entries of ``folder`` not modified for ``max_age`` seconds; return how many.
+    """Remove the entries of ``folder`` not modified for ``max_age`` seconds; return how many.
 
     Only for folders that hold nothing but temporary entries. A missing folder holds nothing.
     """
@@ -82,5 +67,5 @@ def sweep_stale(folder: Path, max_age: float = STALE_AFTER) -> int:
             remove(Path(entry.path))
             removed += 1
     if removed:
-        logger.info("removed %d stale temporary entries from %s", removed, folder)
+        logger.info("removed %d stale temporary entries left by killed writers in %s", removed, folder)
     return removed

@@ -40,7 +40,8 @@ import filelock
 from session_core.errors import CorruptRecord, StoreTimeout, UnsafeRecord
 from session_core.store import SessionStore
 
-from ._files import fsync_dir, fsync_tree, remove, sweep_stale, unique_name
+from ._atomic import fsync_folder, temp_name, write_atomic
+from ._files import fsync_tree, remove, sweep_stale
 from ._safe_pickle import RefusedGlobal, loads_plain
 
 RECORD_KEY = "session_core_record"
@@ -68,7 +69,7 @@ class ShelveStore(SessionStore):
         self._lock = filelock.FileLock(self._root / LOCK_FILE, timeout=self._timeout)
         with self._locked("open"):
             if not (self._root / VERSION_FILE).exists():
-                self._write_version()
+                write_atomic(self._root / VERSION_FILE, str(self.FORMAT_VERSION).encode("ascii"))
             for session_id in self._interrupted_swaps():
                 self._recover(session_id)
         sweep_stale(self._root / TMP_DIR)
@@ -105,16 +106,7 @@ class ShelveStore(SessionStore):
             remove(old)
         else:
             os.rename(old, current)
-            fsync_dir(self._root)
-
-    def _write_version(self) -> None:
-        staged = self._root / TMP_DIR / unique_name("format")
-        with open(staged, "w", encoding="ascii") as handle:
-            handle.write(str(self.FORMAT_VERSION))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(staged, self._root / VERSION_FILE)
-        fsync_dir(self._root)
+            fsync_folder(self._root)
 
     def _stored_format_version(self) -> int | None:
         try:
@@ -168,8 +160,8 @@ class ShelveStore(SessionStore):
             with self._locked(f"write of {len(items)} sessions"):
                 for session_id, folder in built:
                     replaced.extend(self._swap_in(session_id, folder))
-                fsync_dir(self._root)
-                fsync_dir(self._root / OLD_DIR)
+                fsync_folder(self._root)
+                fsync_folder(self._root / OLD_DIR)
                 for old in replaced:
                     remove(old)
         finally:
@@ -178,7 +170,7 @@ class ShelveStore(SessionStore):
 
     def _build(self, text: str) -> Path:
         """A complete, flushed shelf holding ``text`` in a fresh folder under ``.tmp``."""
-        folder = self._root / TMP_DIR / unique_name("shelf")
+        folder = self._root / TMP_DIR / temp_name("shelf")
         folder.mkdir()
         try:
             with shelve.open(str(folder / SHELF_NAME), flag="n") as shelf:
@@ -201,14 +193,14 @@ class ShelveStore(SessionStore):
         return [old] if moved else []
 
     def _delete(self, session_id: str) -> bool:
-        trash = self._root / TMP_DIR / unique_name("deleted")
+        trash = self._root / TMP_DIR / temp_name("deleted")
         with self._locked(f"delete of session {session_id!r}"):
             self._recover(session_id)
             current = self._root / session_id
             if not current.is_dir():
                 return False
             os.rename(current, trash)
-            fsync_dir(self._root)
+            fsync_folder(self._root)
         remove(trash)
         return True
 
