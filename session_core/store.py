@@ -276,7 +276,7 @@ class SessionStore(MutableMapping[str, Any]):
             InvalidSessionId, InvalidValue (nothing written), StoreError.
         """
         validate_session_id(session_id)
-        text = values.encode(values.to_portable(dict(record)))
+        text = values.encode_portable(dict(record))
         with self._guard(f"write of session {session_id!r}"):
             self._put(session_id, text)
         logger.debug("store %s: saved session %s (%d bytes)", self.location, session_id, len(text))
@@ -295,7 +295,7 @@ class SessionStore(MutableMapping[str, Any]):
         batch: list[tuple[str, str]] = []
         for session_id, record in records:
             validate_session_id(session_id)
-            batch.append((session_id, values.encode(values.to_portable(dict(record)))))
+            batch.append((session_id, values.encode_portable(dict(record))))
             if len(batch) >= batch_size:
                 written += self._flush_batch(batch)
                 batch = []
