@@ -28,8 +28,9 @@ BUILTIN_STORES: dict[str, tuple[str, str | None]] = {
     "duckdb": ("stores.duckdb:DuckDBStore", "duckdb"),
     "shelve": ("stores.shelve:ShelveStore", "shelve"),
     "json": ("stores.json:JSONStore", "fsspec"),
+    "memory": ("stores.json:MemoryJSONStore", "fsspec"),
 }
-ALIASES = {"noop": "none", "base": "none", "memory": "json"}
+ALIASES = {"noop": "none", "base": "none"}
 
 #: The Kedro-facing variants in ``stores.kedro`` are named after the class they wrap, with this
 #: prefix (``KedroSQLiteStore`` wraps ``SQLiteStore``), one per entry of :data:`BUILTIN_STORES`.
@@ -51,7 +52,7 @@ PATH_SCHEMES = {"sqlite": "sqlite", "duckdb": "duckdb", "shelve": "shelve"}
 #: URL scheme -> short name. For these the whole URL is the store's path (fsspec URLs).
 URL_SCHEMES = {
     "file": "json",
-    "memory": "json",
+    "memory": "memory",
     "s3": "json",
     "s3a": "json",
     "gs": "json",
