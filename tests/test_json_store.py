@@ -29,7 +29,7 @@ from session_core.config import parse_store
 from session_core.errors import FormatVersionError, StoreError, StoreTimeout
 from session_core.ids import new_session_id
 from session_core.session import Session
-from stores.json import JSONStore
+from stores.json import JSONStore, MemoryJSONStore
 from tests.s3_server import FAKE_KEY, FAKE_SECRET, S3Request, S3Server
 
 #: Ids where one is a prefix of another followed by '-', '.' or '_': with ``<id>.json`` keys
@@ -156,7 +156,7 @@ def test_unusable_local_location_is_a_store_error(tmp_path: Path) -> None:
 
 _STALLED_WRITER = """
 import os, sys, time
-from stores.json import JSONStore
+from stores.json import JSONStore, MemoryJSONStore
 
 store = JSONStore(sys.argv[1])
 
@@ -222,20 +222,26 @@ def test_listing_sweeps_old_temp_files_and_keeps_recent_ones(killed_writer: tupl
 def test_memory_store_is_shared_in_the_process_and_declares_it_is_not_persistent() -> None:
     url = f"memory://test-{uuid.uuid4().hex}"
     JSONStore(url).write("one", {"x": 1})
-    store = JSONStore(url)
+    store = MemoryJSONStore(url)
 
     assert store.load("one") == {"x": 1}
-    assert not store.capabilities.persistent
-    assert not store.capabilities.multiprocess
+    for declared in (store.capabilities, MemoryJSONStore.capabilities, JSONStore(url).capabilities):
+        assert not declared.persistent and not declared.multiprocess and not declared.crash_safe
+
+
+def test_memory_store_refuses_another_filesystem() -> None:
+    with pytest.raises(StoreError) as caught:
+        MemoryJSONStore("file:///tmp/runs")
+    assert isinstance(caught.value.cause, ValueError)
 
 
 def test_short_names_json_and_memory_resolve_to_json_stores(tmp_path: Path) -> None:
     local = parse_store("json", None, tmp_path).open()
     memory = parse_store("memory", None, tmp_path).open()
 
-    assert isinstance(local, JSONStore) and isinstance(memory, JSONStore)
+    assert type(local) is JSONStore and type(memory) is MemoryJSONStore
     assert local.location == f"JSONStore({tmp_path / '.session_core' / 'json'})"
-    assert memory.location == "JSONStore(memory://session_core)"
+    assert memory.location == "MemoryJSONStore(memory://session_core)"
     assert memory.capabilities.persistent is False and local.capabilities.persistent is True
 
 
