@@ -7,7 +7,9 @@ way users write them).
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,9 +24,45 @@ class TestSQLiteStore(StoreConformance):
         return parse_store("sqlite", None, project_path=tmp_path)
 
 
+class TestShelveStore(StoreConformance):
+    @pytest.fixture
+    def store_spec(self, tmp_path: Path) -> StoreSpec:
+        return parse_store("shelve", None, project_path=tmp_path)
+
+
+class TestDuckDBStore(StoreConformance):
+    @pytest.fixture
+    def store_spec(self, tmp_path: Path) -> StoreSpec:
+        return parse_store("duckdb", None, project_path=tmp_path)
+
+
 class TestNoOpStore(StoreConformance):
     """Persists nothing by design: the persistence scenarios are skipped, with the reason."""
 
     @pytest.fixture
     def store_spec(self, tmp_path: Path) -> StoreSpec:
         return parse_store("none", None, project_path=tmp_path)
+
+
+class TestJSONFolderStore(StoreConformance):
+    @pytest.fixture
+    def store_spec(self, tmp_path: Path) -> StoreSpec:
+        return parse_store("json", None, project_path=tmp_path)
+
+
+class TestMemoryJSONStore(StoreConformance):
+    """memory:// lives in one process: the scenarios that need another process are skipped."""
+
+    @pytest.fixture
+    def store_spec(self, tmp_path: Path) -> StoreSpec:
+        return parse_store(f"memory://conformance-{uuid.uuid4().hex}", None, project_path=tmp_path)
+
+
+@pytest.mark.s3
+class TestS3JSONStore(StoreConformance):
+    """s3:// against moto's server on 127.0.0.1, a fresh bucket per test."""
+
+    @pytest.fixture
+    def store_spec(self, tmp_path: Path, s3_bucket: str, s3_storage_options: dict[str, Any]) -> StoreSpec:
+        options = {"storage_options": s3_storage_options}
+        return parse_store(f"s3://{s3_bucket}/runs", options, project_path=tmp_path)
