@@ -73,6 +73,20 @@ def ignore_in_git(folder: Path) -> None:
             pass
 
 
+def ignore_new_store_folder(path: Any) -> None:
+    """Create a store folder that does not exist yet, ignored by git.
+
+    Only a local path without a file suffix counts: every built-in store takes it as a folder
+    of its own (Kedro's default ``<project>/sessions`` is one). An existing folder is the user's
+    and is left alone, and so are files (``runs.db``) and URLs.
+    """
+    if not isinstance(path, (str, os.PathLike)) or "://" in os.fspath(path):
+        return
+    folder = Path(path).expanduser()
+    if not folder.suffix and not folder.exists():
+        ignore_in_git(folder)
+
+
 def parse_store(
     value: str, options: dict[str, Any] | None, project_path: Path, setting: str = "store"
 ) -> StoreSpec:
@@ -221,5 +235,7 @@ def resolve_store(
         from .kedro_settings import read_store_setting
 
         if kedro := read_store_setting(root, tool["kedro"]):
-            return parse_store(kedro.store, kedro.args, root, kedro.setting)
+            spec = parse_store(kedro.store, kedro.args, root, kedro.setting)
+            ignore_new_store_folder(spec.path)
+            return spec
     return parse_store(DEFAULT_STORE, store_args, root, "default store")

@@ -38,7 +38,7 @@ from kedro.framework import project as kedro_project
 from kedro.framework.session.store import BaseSessionStore as _KedroBaseSessionStore
 
 from session_core import spool
-from session_core.config import ignore_in_git
+from session_core.config import ignore_new_store_folder
 from session_core.errors import ConfigError, InvalidSessionId, SessionCoreError
 from session_core.gitinfo import collect_git
 from session_core.kedro_record import normalise
@@ -76,9 +76,7 @@ class KedroStore(SessionStore):
         self._strict = bool(strict)
         self._unavailable: SessionCoreError | None = None
         self._git_completed = False
-        new_folder = _local_path(path)
-        if new_folder is not None and new_folder.exists():
-            new_folder = None
+        ignore_new_store_folder(path)  # Kedro's default <project>/sessions is not git-ignored
         try:
             super().__init__(path, session_id, **options)
         except (ConfigError, InvalidSessionId):
@@ -91,8 +89,6 @@ class KedroStore(SessionStore):
                 "Kedro session %s: session store unavailable, the record will wait in the spool: %s",
                 session_id, exc,
             )
-        if new_folder is not None and new_folder.is_dir():
-            ignore_in_git(new_folder)  # Kedro's default <project>/sessions is not git-ignored
         if session_id is not None:
             _LIVE[session_id] = self
 
