@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 HELP = "list recorded sessions, newest first"
@@ -20,8 +21,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def newest_first(store: Any, status: str | None, branch: str | None, limit: int) -> Iterator[dict]:
-    """Records matching the filters, newest first; only ids are held, records are read lazily."""
-    ids = list(store.session_ids())
+    """Records matching the filters, newest first; only ids are held, records are read lazily.
+
+    Without filters only the newest ``limit`` ids are held, so memory does not grow with the
+    store; with a filter or no limit every id is held (about 100 bytes per session).
+    """
+    if limit and not status and not branch:
+        ids: Sequence[str] = deque(store.session_ids(), maxlen=limit)
+    else:
+        ids = list(store.session_ids())
     shown = 0
     for session_id in reversed(ids):
         record = store.load(session_id)
