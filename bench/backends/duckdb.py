@@ -29,7 +29,7 @@ def _connect(root: Path, read_only: bool = False) -> Any:
 class DuckDBBackend:
     name: str = "duckdb"
     default_max_sessions: int = 100_000
-    concurrent_saves: int = 40
+    concurrent_saves: int = 20
 
     def store_spec(self, root: Path) -> StoreSpec:
         return builtin_spec("duckdb", root / "store.duckdb")
