@@ -25,7 +25,8 @@ Costs (S3): opening a store is one GET of the marker (plus one PUT the first tim
 one PUT, a load one GET, nothing else; ``write_many`` sends concurrent PUTs (fsspec's batch
 ``pipe``); listing sends one ``ListObjectsV2`` per 1,000 sessions, streamed in order, so a
 million sessions cost 1,000 LIST requests (and ``iter_records`` a GET per session on top,
-fetched concurrently a page at a time). Deleting costs a HEAD and a DELETE.
+fetched concurrently a page at a time). Deleting costs a HEAD (to report a missing session)
+and a DELETE.
 
 Local folders write each record atomically (temporary file, fsync, rename) and sweep temporary
 files older than ``temp_max_age`` seconds, left by killed writers, when the folder is listed.

@@ -253,6 +253,36 @@ def _requests_since(server: S3Server, bucket: str, start: int) -> list[S3Request
 
 
 @pytest.mark.s3
+def test_s3_opening_reads_only_the_format_marker(s3_server: S3Server, s3_bucket: str, s3_location: Location) -> None:
+    start = len(s3_server.requests.for_bucket(s3_bucket))  # after the bucket's creation
+    s3_location.open().close()
+    marker = "runs/session_core.json"
+    assert _requests_since(s3_server, s3_bucket, start) == [
+        S3Request("GET", s3_bucket, marker, ""),
+        S3Request("PUT", s3_bucket, marker, ""),
+    ]
+    start = len(s3_server.requests.for_bucket(s3_bucket))
+
+    s3_location.open().close()
+
+    assert _requests_since(s3_server, s3_bucket, start) == [S3Request("GET", s3_bucket, marker, "")]
+
+
+@pytest.mark.s3
+def test_s3_delete_removes_the_object_and_reports_a_missing_session(
+    s3_server: S3Server, s3_bucket: str, s3_location: Location
+) -> None:
+    store = s3_location.open()
+    store.write("gone", {})
+    store.delete("gone")
+
+    with pytest.raises(KeyError):
+        store.delete("gone")
+    assert not store.has_session("gone")
+    assert "runs/sessions/gone" in {r.key for r in s3_server.requests.for_bucket(s3_bucket) if r.method == "DELETE"}
+
+
+@pytest.mark.s3
 def test_s3_save_is_one_put_and_nothing_else(s3_server: S3Server, s3_bucket: str, s3_location: Location) -> None:
     store = s3_location.open("sess-1")
     store["status"] = "running"
