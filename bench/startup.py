@@ -38,7 +38,7 @@ def _heavy(modules: list[str]) -> list[str]:
     return [m for m in modules if any(m == h.rstrip(".") or m.startswith(h) for h in HEAVY)]
 
 
-def _project(workdir: Path) -> Path:
+def _project(workdir: Path, runs: int) -> Path:
     """A project folder: pyproject.toml, a git repository with one commit, a store with runs."""
     root = Path(tempfile.mkdtemp(prefix="startup-", dir=workdir))
     (root / "pyproject.toml").write_text('[project]\nname = "bench-project"\n')
@@ -47,14 +47,14 @@ def _project(workdir: Path) -> Path:
            "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "init"]):
         subprocess.run(cmd, cwd=root, env=env, check=True)
-    for _ in range(5):
+    for _ in range(runs):
         subprocess.run([sys.executable, "-m", "session_core", "run", "--", "true"], cwd=root,
                        check=True, capture_output=True)
     return root
 
 
 def run(settings: Settings, backends: list, workdir: Path) -> list[Figure]:
-    root = _project(workdir)
+    root = _project(workdir, runs=1 if settings.quick else 5)
     # As a user runs it: with bytecode caches (the first run writes them), no store override.
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("SESSION_CORE") and key != "PYTHONDONTWRITEBYTECODE"}
