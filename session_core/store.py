@@ -108,7 +108,8 @@ class SessionStore(MutableMapping[str, Any]):
         try:
             inspect.signature(self._setup).bind(self._path, **options)
         except TypeError as exc:
-            raise ConfigError("store options", options, f"{type(self).__name__}: {exc}") from None
+            # names only: option values may hold credentials (storage_options={"secret": ...})
+            raise ConfigError("store options", sorted(options), f"{type(self).__name__}: {exc}") from None
 
     # ------------------------------------------------------------------ primitives (backend)
 
