@@ -26,7 +26,7 @@ import pytest
 
 from session_core import spool
 from session_core.config import parse_store
-from session_core.errors import FormatVersionError, StoreError, StoreTimeout
+from session_core.errors import ConfigError, FormatVersionError, StoreError, StoreTimeout
 from session_core.ids import new_session_id
 from session_core.session import Session
 from stores.json import JSONStore, MemoryJSONStore
@@ -437,3 +437,12 @@ def test_s3_url_setting_with_storage_options_opens_a_shared_store(
     store = spec.open("from-spec")
     assert dict(store) == {"ok": True}
     assert store.capabilities.shared and store.capabilities.crash_safe
+
+
+def test_an_unknown_option_beside_credentials_is_a_config_error_without_them(tmp_path: Path) -> None:
+    options = {"storage_options": {"key": FAKE_KEY, "secret": FAKE_SECRET}, "temp_max_ages": 5}
+
+    with pytest.raises(ConfigError) as caught:
+        parse_store("s3://bucket/runs", options, tmp_path).open()
+    assert caught.value.setting == "store options"
+    assert FAKE_SECRET not in str(caught.value) and FAKE_KEY not in str(caught.value)
