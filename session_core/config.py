@@ -25,6 +25,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .registry import (
+    BUILTIN_STORES,
     DEFAULT_PATHS,
     PATH_SCHEMES,
     URL_SCHEMES,
@@ -74,16 +75,18 @@ def ignore_in_git(folder: Path) -> None:
 
 
 def ignore_new_store_folder(path: Any) -> None:
-    """Create a store folder that does not exist yet, ignored by git.
+    """Create the folder a local store path needs, ignored by git, when it does not exist yet.
 
-    Only a local path without a file suffix counts: every built-in store takes it as a folder
-    of its own (Kedro's default ``<project>/sessions`` is one). An existing folder is the user's
-    and is left alone, and so are files (``runs.db``) and URLs.
+    That folder is the path itself when it has no file suffix (every built-in store takes such
+    a path as a folder of its own: Kedro's default ``<project>/sessions`` is one), else its
+    parent (``.session_core/`` for ``.session_core/sessions.db``). An existing folder is the
+    user's and is left alone, and so are URLs.
     """
     if not isinstance(path, (str, os.PathLike)) or "://" in os.fspath(path):
         return
-    folder = Path(path).expanduser()
-    if not folder.suffix and not folder.exists():
+    target = Path(path).expanduser()
+    folder = target.parent if target.suffix else target
+    if not folder.exists():
         ignore_in_git(folder)
 
 
@@ -236,6 +239,8 @@ def resolve_store(
 
         if kedro := read_store_setting(root, tool["kedro"]):
             spec = parse_store(kedro.store, kedro.args, root, kedro.setting)
-            ignore_new_store_folder(spec.path)
+            # only our own stores' folders, and not for the no-op store (Kedro gives it a path too)
+            if kedro.store in BUILTIN_STORES and spec.store_class().capabilities.persistent:
+                ignore_new_store_folder(spec.path)
             return spec
     return parse_store(DEFAULT_STORE, store_args, root, "default store")
