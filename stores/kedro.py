@@ -76,7 +76,8 @@ class KedroStore(SessionStore):
         self._strict = bool(strict)
         self._unavailable: SessionCoreError | None = None
         self._git_completed = False
-        ignore_new_store_folder(path)  # Kedro's default <project>/sessions is not git-ignored
+        if type(self).capabilities.persistent:  # Kedro gives even no-op and memory stores a path
+            ignore_new_store_folder(path)  # Kedro's default <project>/sessions is not git-ignored
         try:
             super().__init__(path, session_id, **options)
         except (ConfigError, InvalidSessionId):

@@ -68,7 +68,7 @@ def make_project(root: Path) -> Path:
     (root / "conf" / "base" / "parameters.yml").write_text("x: 21\n")
     (root / "conf" / "base" / "catalog.yml").write_text("{}\n")
     (root / ".telemetry").write_text("consent: false\n")
-    (root / ".gitignore").write_text("__pycache__/\nruns/\n")
+    (root / ".gitignore").write_text("__pycache__/\n")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "a minimal Kedro project")

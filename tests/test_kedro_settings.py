@@ -136,12 +136,26 @@ def test_tool_session_core_and_the_environment_come_before_kedro_settings(
     assert resolve_store(project_path=project).class_path == "stores.json:JSONStore"
 
 
-def test_kedros_default_folder_is_created_ignored_by_git(tmp_path: Path) -> None:
-    project = kedro_project(
-        tmp_path / "project", "from stores.kedro import KedroJSONStore\nSESSION_STORE_CLASS = KedroJSONStore\n"
-    )
+@pytest.mark.parametrize(
+    ("args", "folder"),
+    [(None, "sessions"), ({"path": "runs/history.duckdb"}, "runs")],
+    ids=["Kedro's default folder", "the new folder of a file"],
+)
+def test_a_new_store_folder_is_created_ignored_by_git(args: dict | None, folder: str, tmp_path: Path) -> None:
+    settings = "from stores.kedro import KedroDuckDBStore\nSESSION_STORE_CLASS = KedroDuckDBStore\n"
+    if args is not None:
+        settings += f"SESSION_STORE_ARGS = {args!r}\n"
+    project = kedro_project(tmp_path / "project", settings)
     resolve_store(project_path=project)
-    assert (project / "sessions" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (project / folder / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_a_store_that_persists_nothing_creates_no_folder(tmp_path: Path) -> None:
+    project = kedro_project(
+        tmp_path / "project", "from stores.kedro import KedroBaseSessionStore\nSESSION_STORE_CLASS = KedroBaseSessionStore\n"
+    )
+    assert resolve_store(project_path=project).class_path == "stores.base:BaseSessionStore"
+    assert not (project / "sessions").exists()
 
 
 def test_an_existing_folder_is_left_alone(tmp_path: Path) -> None:
