@@ -84,13 +84,20 @@ def redact_command_path(command_path: str) -> str:
 
 
 def _redact_assignments(token: str) -> str:
-    if "=" not in token or token.startswith("-"):
-        return token
+    """``db.password=x,lr=1`` -> ``db.password=***REDACTED***,lr=1`` (also after ``--params=``)."""
+    prefix = ""
+    if token.startswith("-"):
+        option, sep, token = token.partition("=")
+        if not sep:
+            return option
+        prefix = option + sep
+    if "=" not in token:
+        return prefix + token
     items = []
     for item in token.split(","):
         key, sep, _ = item.partition("=")
         items.append(f"{key}={REDACTED}" if sep and is_secret_name(key.rpartition(".")[2]) else item)
-    return ",".join(items)
+    return prefix + ",".join(items)
 
 
 def _normalise_cli(cli: Any) -> Any:
