@@ -35,12 +35,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import filelock
-
-from session_core.errors import CorruptRecord, StoreTimeout, UnsafeRecord
+from session_core.errors import CorruptRecord, UnsafeRecord
 from session_core.store import SessionStore
 
 from ._atomic import fsync_folder, temp_name, write_atomic
+from ._filelock import StoreLock
 from ._files import fsync_tree, remove, sweep_stale
 from ._safe_pickle import RefusedGlobal, loads_plain
 
@@ -63,10 +62,9 @@ class ShelveStore(SessionStore):
         if path is None:
             raise TypeError("ShelveStore needs a path: the folder holding the shelves")
         self._root = Path(path).expanduser().absolute()
-        self._timeout = float(timeout)
         for folder in (self._root, self._root / TMP_DIR, self._root / OLD_DIR):
             folder.mkdir(parents=True, exist_ok=True)
-        self._lock = filelock.FileLock(self._root / LOCK_FILE, timeout=self._timeout)
+        self._lock = StoreLock(self._root / LOCK_FILE, float(timeout))
         with self._locked("open"):
             if not (self._root / VERSION_FILE).exists():
                 write_atomic(self._root / VERSION_FILE, str(self.FORMAT_VERSION).encode("ascii"))
@@ -79,19 +77,8 @@ class ShelveStore(SessionStore):
 
     # ------------------------------------------------------------------ locking and recovery
 
-    @contextlib.contextmanager
-    def _locked(self, operation: str) -> Iterator[None]:
-        """Hold the store's file lock; raise StoreTimeout when it does not free in time."""
-        try:
-            self._lock.acquire()
-        except filelock.Timeout as exc:
-            raise StoreTimeout(
-                self.location, operation, f"lock file still held after {self._timeout:g} s"
-            ) from exc
-        try:
-            yield
-        finally:
-            self._lock.release()
+    def _locked(self, operation: str) -> contextlib.AbstractContextManager[None]:
+        return self._lock.hold(self.location, operation)
 
     def _interrupted_swaps(self) -> list[str]:
         return [entry.name for entry in os.scandir(self._root / OLD_DIR)]
