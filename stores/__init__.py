@@ -14,6 +14,7 @@ _EXPORTS = {
     "DuckDBStore": "stores.duckdb",
     "ShelveStore": "stores.shelve",
     "JSONStore": "stores.json",
+    "MemoryJSONStore": "stores.json",
 }
 
 __all__ = sorted(_EXPORTS)
