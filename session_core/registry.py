@@ -87,6 +87,13 @@ class StoreSpec:
     def store_class(self) -> type[SessionStore]:
         return load_class(self.class_path, self.extra)
 
+    def __repr__(self) -> str:
+        """Credentials never reach a log line or a test report through a spec's repr."""
+        from .redact import redact_mapping, redact_url
+
+        path = redact_url(self.path) if isinstance(self.path, str) else self.path
+        return f"StoreSpec({self.class_path!r}, path={path!r}, options={redact_mapping(self.options)!r})"
+
     def open(self, session_id: str | None = None) -> SessionStore:
         """Instantiate the store (a ConfigError names options the class does not take)."""
         return self.store_class()(self.path, session_id, **self.options)

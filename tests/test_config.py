@@ -174,3 +174,11 @@ def test_a_third_party_store_registers_a_short_name_and_url_scheme_by_entry_poin
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.split() == ["redisish:RedisishStore", "redisish:RedisishStore", "RedisishStore"]
     assert (tmp_path / "r.db").is_file()
+
+
+def test_a_store_spec_repr_hides_credentials():
+    from session_core.registry import StoreSpec
+
+    spec = StoreSpec("stores.json:JSONStore", "s3://AKIA:SHH@bucket/p", {"storage_options": {"secret": "SHH"}})
+    assert "SHH" not in repr(spec)
+    assert "bucket/p" in repr(spec)
