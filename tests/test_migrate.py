@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from session_core import cli
-from session_core.errors import ConfigError, RecordConflict, StoreNotFound
+from session_core.errors import ConfigError, RecordConflict, StoreNotFound, VerifyMismatch
 from session_core.ids import new_session_id
 from session_core.migrate import MigrationOptions, migrate
 from session_core.migrate.endpoints import parse_endpoint
@@ -137,13 +137,13 @@ def test_partly_filled_destination_gets_only_the_missing_sessions(src: Path, tmp
     assert (summary["copied"], summary["already_present"]) == (200, 100)
 
 
-def test_destination_records_are_read_only_for_ids_it_already_holds(src: Path, tmp_path: Path):
-    """The presence check is a merge of sorted id streams: no read per source record."""
+def test_destination_is_read_as_one_stream_not_record_by_record(src: Path, tmp_path: Path):
+    """Presence, conflicts and --verify come from merging sorted streams: no per-record reads."""
     with SQLiteStore(src) as s, CountingSQLiteStore(tmp_path / "dst.db") as d:
         d.write_many(record for i, record in enumerate(s.iter_records()) if i < 10)
-        report = migrate(s, d)
-        assert (report.copied, report.already_present) == (290, 10)
-        assert d.reads == 10
+        report = migrate(s, d, MigrationOptions(verify=True))
+        assert (report.copied, report.already_present, report.verified) == (290, 10, 290)
+        assert d.reads == 0
 
 
 class CountingSQLiteStore(SQLiteStore):
@@ -306,3 +306,21 @@ def test_help_lists_migrate_quickly_without_heavy_imports():
         capture_output=True, text=True, cwd=REPO, env={**os.environ}, check=True,
     ).stdout
     assert out.strip() == "[]"
+
+
+class LossySQLiteStore(SQLiteStore):
+    """A buggy backend: it silently drops the ``note`` key of every record it writes."""
+
+    def _put_many(self, items: list[tuple[str, str]]) -> None:
+        super()._put_many([(i, json.dumps({k: v for k, v in json.loads(t).items() if k != "note"})) for i, t in items])
+
+
+def test_verify_catches_a_destination_that_does_not_give_records_back(src: Path, tmp_path: Path):
+    with SQLiteStore(src) as s, LossySQLiteStore(tmp_path / "dst.db") as d:
+        report = migrate(s, d, MigrationOptions(verify=True))
+        assert (report.copied, report.verified, report.failed) == (300, 0, 300)
+        assert not report.ok
+        first = report.failures[0].error
+        assert isinstance(first, VerifyMismatch) and first.found is not None and first.found != first.expected
+    with SQLiteStore(src) as s, LossySQLiteStore(tmp_path / "dst.db") as d:
+        assert migrate(s, d).conflicts == 300  # and a re-run sees the damage as conflicts

@@ -4,18 +4,19 @@ How a run goes:
 
 * The source is streamed in ascending id order (:meth:`SessionStore.iter_records`); nothing is
   held but the current batch. A record that cannot be read (corrupt, unsafe, unreadable) is
-  counted as failed and the stream carries on after it (see :func:`source_records`).
-* Each id is looked up in a :class:`~.dest_index.DestinationIndex` (a merge with the
-  destination's sorted ids, no read per record). Only when the id is already there is the
-  destination's record loaded and compared by canonical content hash: equal is "already
-  present", different is a conflict, handled by ``on_conflict`` (``skip``, the default, never
-  overwrites; ``overwrite`` replaces; ``fail`` stops the run).
+  counted as failed and the stream carries on after it (see :func:`.reading.source_records`).
+* Each id is looked up in a :class:`~.dest_index.DestinationIndex`: the destination's ids and
+  canonical content hashes, read once as a stream and merged with the source's (no read per
+  record). Equal content is "already present"; other content is a conflict, handled by
+  ``on_conflict`` (``skip``, the default, never overwrites; ``overwrite`` replaces; ``fail``
+  stops the run).
 * New records go to the destination in batches through :meth:`SessionStore.write_many`, each
   batch atomic in the transactional backends and each record atomic in all of them. A run that
   is killed loses at most the batch in flight; started again, it finds what was written as
   "already present" and copies the rest, so nothing is duplicated or torn.
-* ``verify`` reads every written record back and compares content hashes; ``dry_run`` writes
-  nothing and counts what would be copied.
+* ``verify`` reads every written record back (one streamed pass at the end, see
+  :mod:`.verify`) and compares content hashes; ``dry_run`` writes nothing and counts what
+  would be copied.
 
 The source is only ever read. The destination failing to write stops the run (every further
 write would fail the same way); its error is kept in :attr:`MigrationReport.stopped`.
@@ -23,25 +24,20 @@ write would fail the same way); its error is kept in :attr:`MigrationReport.stop
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from session_core.errors import (
-    CorruptRecord,
-    InvalidSessionId,
-    RecordConflict,
-    SessionCoreError,
-    SessionNotFound,
-    StoreError,
-    VerifyMismatch,
-)
+from session_core.errors import InvalidSessionId, RecordConflict, SessionCoreError, StoreError
 from session_core.ids import validate_session_id
 from session_core.store import DEFAULT_BATCH_SIZE, SessionStore
 from session_core.values import content_hash
 
 from .dest_index import DestinationIndex
+from .reading import source_records
+from .verify import VerifyLog
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +47,8 @@ ON_CONFLICT_CHOICES: tuple[str, ...] = ("skip", "overwrite", "fail")
 COPIED, OVERWRITTEN, PRESENT, CONFLICT, FAILED = (
     "copied", "overwritten", "already present", "conflict", "failed"
 )
+#: Reported after the copy, with ``verify``, for a written record that did not read back intact.
+VERIFY_FAILED = "verify failed"
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,8 @@ class MigrationOptions:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one source record: exactly one outcome per record.
+    """What happened to one source record: exactly one outcome per record, plus a
+    ``verify failed`` outcome, after the copy, for a written record that did not read back.
 
     ``session_id`` is ``None`` for a store-level failure that stopped the run; ``error`` says
     why for ``failed`` and ``conflict`` (skipped) and ``overwritten`` (what was replaced).
@@ -94,7 +93,8 @@ class MigrationReport:
     """The counts of a run; ``ok`` when nothing failed and the run was not stopped.
 
     ``conflicts`` counts every conflict, ``overwritten`` those replaced by ``on_conflict=
-    "overwrite"``; ``copied`` counts records written (and read back intact, with ``verify``).
+    "overwrite"``; ``copied`` counts records written; with ``verify``, ``verified`` counts those
+    read back intact and each one that was not is also counted in ``failed``.
     """
 
     dry_run: bool = False
@@ -129,41 +129,6 @@ class MigrationReport:
         }
 
 
-def source_records(
-    src: SessionStore, on_failure: Callable[[str | None, SessionCoreError], None]
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Stream ``(id, record)`` from ``src`` ascending, stepping over records that fail to read.
-
-    The fast path is one streamed :meth:`~SessionStore.iter_records`. A failure ends that
-    generator, so after the first one the rest is read id by id (:meth:`~SessionStore.session_ids`
-    then :meth:`~SessionStore.load`), skipping the ids already handled; each unreadable record
-    goes to ``on_failure`` and the others still come.
-
-    Raises:
-        StoreError: the source cannot even list its ids (nothing more can be read).
-    """
-    last: str | None = None
-    try:
-        for session_id, record in src.iter_records():
-            last = session_id
-            yield session_id, record
-        return
-    except CorruptRecord as exc:
-        on_failure(exc.session_id, exc)
-        last = exc.session_id
-    except StoreError as exc:
-        logger.warning("%s: streamed read failed after %r (%s); reading id by id", src.location, last, exc)
-    for session_id in src.session_ids():
-        if last is not None and session_id <= last:
-            continue
-        try:
-            record = src.load(session_id)
-        except (StoreError, SessionNotFound) as exc:
-            on_failure(session_id, exc)
-            continue
-        yield session_id, record
-
-
 class _Stop(Exception):
     """Ends a run early; carries the error the report keeps."""
 
@@ -191,14 +156,19 @@ class Migration:
         self._on_outcome = on_outcome
         self._batch: list[tuple[str, dict[str, Any]]] = []
         self._replacing: dict[str, RecordConflict] = {}
+        self._written: VerifyLog | None = None
 
     def run(self) -> MigrationReport:
         """Copy everything; return the report (failures are counted, not raised)."""
+        verify = self.options.verify and not self.options.dry_run
         try:
-            with DestinationIndex(self.dst) as index:
+            with DestinationIndex(self.dst) as index, contextlib.ExitStack() as stack:
+                self._written = stack.enter_context(VerifyLog()) if verify else None
                 for session_id, record in source_records(self.src, self._fail):
                     self._handle(index, session_id, record)
                 self._flush()
+                if self._written is not None:
+                    self._verify(self._written)
         except _Stop as stop:
             self.report.stopped = stop.error
         except StoreError as exc:  # the source could not list, or the destination not open
@@ -214,24 +184,16 @@ class Migration:
         except InvalidSessionId as exc:
             self._fail(session_id, exc)
             return
-        if not index.contains(session_id):
+        existing = index.existing_hash(session_id)
+        if existing is None:
             self._queue(session_id, record)
             return
-        assert self.dst is not None
-        try:
-            existing_hash: str | None = content_hash(self.dst.load(session_id))
-        except SessionNotFound:  # deleted since the listing: copy it
-            self._queue(session_id, record)
-            return
-        except CorruptRecord as exc:  # unreadable in the destination: a conflict like any other
-            logger.warning("%s", exc)
-            existing_hash = None
         source_hash = content_hash(record)
-        if existing_hash == source_hash:
+        if existing == source_hash:
             self.report.already_present += 1
             self._emit(Outcome(PRESENT, session_id))
             return
-        self._conflict(session_id, record, source_hash, existing_hash or "unreadable")
+        self._conflict(session_id, record, source_hash, existing)
 
     def _conflict(self, session_id: str, record: dict[str, Any], source_hash: str, existing: str) -> None:
         assert self.dst is not None
@@ -278,13 +240,9 @@ class Migration:
                     self._fail(session_id, exc)
                 raise _Stop(exc) from exc
         for session_id, record in batch:
+            if self._written is not None:
+                self._written.add(session_id, content_hash(record))
             replaced = self._replacing.pop(session_id, None)
-            if self.options.verify and not self.options.dry_run:
-                mismatch = self._verify(session_id, record)
-                if mismatch is not None:
-                    self._fail(session_id, mismatch)
-                    continue
-                self.report.verified += 1
             if replaced is None:
                 self.report.copied += 1
                 self._emit(Outcome(COPIED, session_id))
@@ -292,15 +250,15 @@ class Migration:
                 self.report.overwritten += 1
                 self._emit(Outcome(OVERWRITTEN, session_id, replaced))
 
-    def _verify(self, session_id: str, record: dict[str, Any]) -> VerifyMismatch | None:
-        """Read ``session_id`` back from the destination; the mismatch, or ``None`` when equal."""
+    def _verify(self, written: VerifyLog) -> None:
         assert self.dst is not None
-        expected = content_hash(record)
-        try:
-            found: str | None = content_hash(self.dst.load(session_id))
-        except (StoreError, SessionNotFound):
-            found = None
-        return None if found == expected else VerifyMismatch(self.dst.location, session_id, expected, found)
+        logger.info("%s: verifying %d written records", self.dst.location, written.count)
+        bad = 0
+        for mismatch in written.mismatches(self.dst):
+            bad += 1
+            self.report.failed += 1
+            self._keep(Outcome(VERIFY_FAILED, mismatch.session_id, mismatch))
+        self.report.verified = written.count - bad
 
 
 def migrate(
