@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke mode: every suite once at tiny sizes (checks the harness; figures mean nothing)")
     parser.add_argument("--max-sessions", type=int, default=None,
-                        help=f"cap every bulk size (default {FULL_SIZES[-1]:,}; JSON folder and shelve stop at 10,000)")
+                        help=f"cap every bulk size (default {FULL_SIZES[-1]:,}; the JSON folder stops at 10,000, shelve at 1,000)")
     parser.add_argument("--backends", default=None,
                         help=f"comma-separated subset of {','.join(backend_modules.MODULES)}")
     parser.add_argument("--suites", default=None, help=f"comma-separated subset of {','.join(SUITES)}")

@@ -82,16 +82,17 @@ def plot(figures: list[Figure], path: Path) -> bool:
     import matplotlib.pyplot as plt
 
     operations = sorted({fig.name for fig in scaling})
+    colors = {b: f"C{i}" for i, b in enumerate(sorted({f.group.split("/", 1)[-1] for f in scaling}))}
     fig_, axes = plt.subplots(1, len(operations), figsize=(5 * len(operations), 4.2), squeeze=False)
     for ax, operation in zip(axes[0], operations):
         series: dict[str, list[Figure]] = {}
         for fig in scaling:
             if fig.name == operation:
                 series.setdefault(fig.group.split("/", 1)[-1], []).append(fig)
-        for n, (backend, points) in enumerate(sorted(series.items())):
+        for backend, points in sorted(series.items()):
             points.sort(key=lambda f: f.sessions or 0)
             xs = [p.sessions for p in points]
-            color = f"C{n}"
+            color = colors[backend]
             ax.plot(xs, [1e6 / p.value for p in points], "o-", color=color, label=f"{backend}")
             ax.plot(xs, [1e6 / p.limit for p in points], "x--", color=color, alpha=0.6,
                     label=f"{backend} raw")

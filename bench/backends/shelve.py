@@ -39,7 +39,8 @@ def _save(folder: Path, session_id: str, record: dict[str, Any]) -> None:
 @dataclass(frozen=True)
 class ShelveBackend:
     name: str = "shelve"
-    default_max_sessions: int = 10_000
+    #: a shelve save is a folder, three dbm files and their fsyncs: 10,000 take minutes
+    default_max_sessions: int = 1_000
     concurrent_saves: int = 60
 
     def store_spec(self, root: Path) -> StoreSpec:
