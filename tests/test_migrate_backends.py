@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from session_core.errors import CorruptRecord
-from stores.duckdb import DuckDBStore
 from stores.json import JSONStore
 from stores.sqlite import SQLiteStore
 from tests.s3_server import FAKE_SECRET
