@@ -8,6 +8,7 @@ and a last line ``N passed, N failed``. The exit code is 0 only when nothing fai
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -27,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m conformance",
         description="Run the session-core conformance suite against one store.",
-        epilog="Example: python -m conformance sqlite -- -k 'RT or CONC' -x",
+        epilog="Arguments after -- go to pytest, e.g. python -m conformance sqlite -- -k 'SC_RT or SC_CONC' -x",
     )
     parser.add_argument("store", help="short name (sqlite), URL (s3://bucket/prefix) or package.module:Class")
     parser.add_argument(
@@ -37,12 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="a store option (repeatable; VALUE is parsed as JSON when it can be)",
     )
-    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after --")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
+    args = build_parser().parse_args(argv[: len(argv) - len(extra) - (1 if "--" in argv else 0)])
     try:
         options = parse_option_pairs(args.arg)
         parse_store(args.store, options, project_path=Path(tempfile.gettempdir())).store_class()
@@ -55,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     pytest_args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     for pair in args.arg:
         pytest_args += ["--store-arg", pair]
-    code = pytest.main([*pytest_args, *args.pytest_args], plugins=[report])
+    with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
+        # Hypothesis keeps caches in ./.hypothesis by default: not in the user's project
+        os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", scratch)
+        code = pytest.main([*pytest_args, *extra], plugins=[report])
     print()
     print("session-core conformance summary")
     for line in report.render():

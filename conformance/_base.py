@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from session_core.registry import StoreSpec
 from session_core.store import Capabilities, SessionStore
@@ -19,9 +19,13 @@ from session_core.store import Capabilities, SessionStore
 from ._scenario import missing_capabilities, required_capabilities, scenario_id, skip_reason
 
 #: Hypothesis settings of the suite: reproducible (derandomized), nothing written to the
-#: current folder (no example database), no deadline (stores do I/O).
+#: current folder (no example database), no deadline (stores do I/O). The same test method
+#: runs once per store subclass by design, hence ``differing_executors`` is not a warning here.
+#: No "explain" phase: it re-runs failures under tracing to point at lines of the suite, which
+#: costs time and tells a backend author nothing the shrunk example does not.
 HYPOTHESIS_SETTINGS = settings(
     deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     derandomize=True,
     database=None,
     print_blob=False,
@@ -29,6 +33,7 @@ HYPOTHESIS_SETTINGS = settings(
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
+        HealthCheck.differing_executors,
     ],
 )
 

@@ -178,10 +178,9 @@ UNPORTABLE: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
 ]
 
 
-def portable_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:
-    """Any portable value: unicode text, ints of any size, finite floats (with -0.0), nesting,
-    empty containers and tuples."""
-    scalars = (
+def portable_scalars() -> st.SearchStrategy[Any]:
+    """None, bools, ints of any size, finite floats (with -0.0) and unicode text."""
+    return (
         st.none()
         | st.booleans()
         | st.integers()
@@ -189,8 +188,12 @@ def portable_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:
         | st.floats(allow_nan=False, allow_infinity=False)
         | st.text()
     )
+
+
+def portable_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:
+    """Any portable value: scalars, nesting, empty containers and tuples."""
     return st.recursive(
-        scalars,
+        portable_scalars(),
         lambda children: (
             st.lists(children, max_size=4)
             | st.lists(children, max_size=3).map(tuple)

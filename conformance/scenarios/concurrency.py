@@ -11,9 +11,9 @@ from .._scenario import needs
 from .._workers import contend_one_session, read_versions, rewrite_versions, save_sessions
 
 PROCESSES = 4
-SESSIONS_EACH = 25
-CONTENDED_ROUNDS = 20
-REWRITES = 40
+SESSIONS_EACH = 10
+CONTENDED_ROUNDS = 10
+REWRITES = 25
 PAYLOAD_CHARS = 16 * 1024
 
 
