@@ -7,6 +7,7 @@ the meta table, upserts, and listing that never holds the lock between pages.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -49,6 +50,33 @@ def test_two_processes_saving_at_once_both_succeed(tmp_path: Path) -> None:
     run_all(_WRITER, [[str(db), str(w), "30"] for w in range(2)])
 
     assert dict(DuckDBStore(db).iter_records()) == _expected(2, 30)
+
+
+@pytest.mark.parametrize("shared_instance", [True, False], ids=["one instance", "one per thread"])
+def test_threads_saving_at_once_all_succeed(tmp_path: Path, shared_instance: bool) -> None:
+    db = tmp_path / "runs.duckdb"
+    shared = DuckDBStore(db)
+
+    def save(writer: int) -> None:
+        store = shared if shared_instance else DuckDBStore(db)
+        for i in range(20):
+            store.write(f"w{writer}-{i:04d}", {"writer": str(writer), "i": i, "note": "é" * (i % 5)})
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(save, range(4)))
+
+    assert dict(shared.iter_records()) == _expected(4, 20)
+
+
+def test_a_connection_held_in_this_process_raises_store_timeout_not_damage(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    store = DuckDBStore(db, timeout=0.3)
+    store.write("s1", {"n": 1})
+    with duckdb.connect(str(db)) as held:
+        with pytest.raises(StoreTimeout):
+            store.write("s2", {})
+        assert held.execute("SELECT id FROM sessions").fetchall() == [("s1",)]
+    assert list(store.session_ids()) == ["s1"]
 
 
 _HOLD_WRITE_LOCK = """
