@@ -28,7 +28,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from session_core.errors import InvalidSessionId, RecordConflict, SessionCoreError, StoreError
 from session_core.ids import validate_session_id
@@ -109,7 +109,7 @@ class MigrationReport:
 
     #: How many failures and conflicts are kept in :attr:`failures` (all are reported as they
     #: happen through the ``on_outcome`` callback; keeping them all would grow with the store).
-    KEEP: int = 100
+    KEEP: ClassVar[int] = 100
 
     @property
     def ok(self) -> bool:
@@ -235,9 +235,9 @@ class Migration:
             assert self.dst is not None
             try:
                 self.dst.write_many(batch, batch_size=len(batch))
-            except SessionCoreError as exc:
-                for session_id, _ in batch:
-                    self._fail(session_id, exc)
+            except SessionCoreError as exc:  # the destination is failing: reported once
+                self.report.failed += len(batch)
+                self._emit(Outcome(FAILED, None, exc))
                 raise _Stop(exc) from exc
         for session_id, record in batch:
             if self._written is not None:
