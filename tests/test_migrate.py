@@ -334,3 +334,29 @@ def test_benchmark_function_measures_a_real_migration(tmp_path: Path):
     assert result.sessions_per_s > 0 and result.peak_rss_mb > 0
     with SQLiteStore(tmp_path / "dst" / "sessions.db") as d:
         assert len(list(d.session_ids())) == 200
+
+
+class FillingUpSQLiteStore(SQLiteStore):
+    """A real SQLite store whose disk fills up after its first batch."""
+
+    batches = 0
+
+    def _put_many(self, items: list[tuple[str, str]]) -> None:
+        self.batches += 1
+        if self.batches > 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        super()._put_many(items)
+
+
+def test_destination_failing_mid_run_stops_it_and_a_rerun_finishes(src: Path, tmp_path: Path):
+    from session_core.errors import StoreError
+
+    before = file_digest(src)
+    with SQLiteStore(src) as s, FillingUpSQLiteStore(tmp_path / "dst.db") as d:
+        report = migrate(s, d, MigrationOptions(batch_size=100))
+        assert isinstance(report.stopped, StoreError) and str(tmp_path / "dst.db") in report.stopped.location
+        assert (report.copied, report.failed, report.ok) == (100, 100, False)
+    with SQLiteStore(src) as s, SQLiteStore(tmp_path / "dst.db") as d:
+        report = migrate(s, d, MigrationOptions(verify=True))
+        assert (report.copied, report.already_present, report.verified) == (200, 100, 200)
+    assert file_digest(src) == before
