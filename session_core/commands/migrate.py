@@ -142,7 +142,7 @@ class _Progress:
         if outcome.error is not None:
             who = f"session {outcome.session_id}" if outcome.session_id else "store"
             self._write(f"{outcome.kind}: {who}: {outcome.error}")
-        if outcome.session_id is None:
+        if outcome.session_id is None or outcome.kind == "verify failed":  # not a new record
             return
         self._done += 1
         self._counts[outcome.kind] = self._counts.get(outcome.kind, 0) + 1
