@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from session_core.config import parse_option_pairs, parse_store
+from session_core.config import parse_option_pairs
 from session_core.errors import ConfigError
 
+from ._spec import spec_for_option
 from .report import ConformanceReport
 
 #: The exit code for a store setting that cannot be resolved (argparse's usage-error code).
@@ -43,11 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
-    args = build_parser().parse_args(argv[: len(argv) - len(extra) - (1 if "--" in argv else 0)])
+    own, extra = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    args = build_parser().parse_args(own)
     try:
         options = parse_option_pairs(args.arg)
-        parse_store(args.store, options, project_path=Path(tempfile.gettempdir())).store_class()
+        spec_for_option(args.store, options, Path(tempfile.gettempdir()) / "conformance-probe").store_class()
     except ConfigError as exc:
         print(f"python -m conformance: {exc}", file=sys.stderr)
         return USAGE_ERROR

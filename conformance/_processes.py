@@ -85,7 +85,6 @@ class KilledWriter:
 
     saved: list[str] = field(default_factory=list)
     rewritten: list[int] = field(default_factory=list)
-    opened: bool = False
 
 
 def kill_writer_after(
@@ -133,10 +132,8 @@ def kill_writer_after(
 
 
 def _record(written: KilledWriter, message: tuple[str, Any]) -> None:
-    kind, value = message
-    if kind == "opening":
-        written.opened = True
-    elif kind == "saved":
+    kind, value = message  # "opening" marks a kill point and records nothing
+    if kind == "saved":
         written.saved.append(value)
     elif kind == "rewritten":
         written.rewritten.append(value)

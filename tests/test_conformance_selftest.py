@@ -169,7 +169,10 @@ def test_cli_fails_a_broken_store_naming_its_scenarios(tmp_path: Path) -> None:
     assert any(line.strip().startswith("SC-BAD-004") for line in summary)
 
 
-def test_cli_refuses_an_unknown_store_with_a_usage_error(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "no-such-store")
+@pytest.mark.parametrize("store", ["no-such-store", "sqlite:////{tmp}/fixed.db"], ids=["unknown", "fixed-path"])
+def test_cli_refuses_a_store_it_cannot_run_with_a_usage_error(tmp_path: Path, store: str) -> None:
+    setting = store.format(tmp=str(tmp_path).lstrip("/"))
+    result = run_cli(tmp_path, setting)
     assert result.returncode == 2
-    assert "no-such-store" in result.stderr
+    assert setting in result.stderr
+    assert list(tmp_path.iterdir()) == [], "a refused store setting still created files"

@@ -7,8 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from session_core.errors import InvalidSessionId
 from session_core.registry import StoreSpec
 
