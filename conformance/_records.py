@@ -45,10 +45,10 @@ def whole_version(record: Any, payload_chars: int) -> int | None:
     return version if record == versioned_record(version, payload_chars) else None
 
 
-def writer_record(writer: int, rounds: int, payload_chars: int) -> dict[str, Any]:
-    """What writer number ``writer`` saves into one contended session, ``rounds`` deep."""
+def writer_record(writer: int, round_number: int, payload_chars: int) -> dict[str, Any]:
+    """What writer number ``writer`` saves into one contended session in round ``round_number``."""
     payload = _payload(f"w{writer}", payload_chars)
-    return {"writer": writer, "round": rounds, "payload": payload, "marks": [writer] * 16}
+    return {"writer": writer, "round": round_number, "payload": payload, "marks": [writer] * 16}
 
 
 def whole_writer(record: Any, payload_chars: int) -> bool:
