@@ -239,17 +239,35 @@ class SessionStore(MutableMapping[str, Any]):
     # ------------------------------------------------------------------ store-level face
 
     def session_ids(self) -> Iterator[str]:
-        """Stream every stored session id in ascending order (oldest first for generated ids)."""
-        self._check_capability("listing")
+        """Stream every stored session id in ascending order (oldest first for generated ids).
+
+        Raises (at the call, not at the first ``next()``): NotSupported, StoreClosed.
+        """
+        self._check_listable()
+        return self._stream_ids()
+
+    def _stream_ids(self) -> Iterator[str]:
         with self._guard("listing"):
             yield from self._iter_ids()
 
     def iter_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Stream ``(session_id, record)`` pairs in ascending id order."""
-        self._check_capability("listing")
+        """Stream ``(session_id, record)`` pairs in ascending id order.
+
+        Raises (at the call): NotSupported, StoreClosed; while streaming: CorruptRecord,
+        StoreError.
+        """
+        self._check_listable()
+        return self._stream_records()
+
+    def _stream_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
         with self._guard("listing"):
             for session_id, text in self._iter_items():
                 yield session_id, self._decode(session_id, text)
+
+    def _check_listable(self) -> None:
+        self._check_capability("listing")
+        if self._closed:
+            raise StoreClosed(self.location, "listing")
 
     def load(self, session_id: str) -> dict[str, Any]:
         """Return one stored record.

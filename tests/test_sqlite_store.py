@@ -75,3 +75,14 @@ def test_a_lock_that_never_frees_is_a_timeout_error(tmp_path):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_listing_a_closed_store_fails_at_the_call_not_at_the_first_item(tmp_path):
+    from session_core.errors import StoreClosed
+
+    store = SQLiteStore(tmp_path / "runs.db")
+    store.close()
+    with pytest.raises(StoreClosed):
+        store.session_ids()
+    with pytest.raises(StoreClosed):
+        store.iter_records()
