@@ -29,6 +29,7 @@ NEEDS_MARKER = "needs_capability"
 #: What a scenario relies on when it needs a capability (printed in skip reasons).
 CAPABILITY_MEANING = {
     "persistent": "records that outlive the instance",
+    "durable": "records that outlive the process",
     "listing": "enumerating the stored sessions",
     "delete": "deleting one session",
     "multiprocess": "several processes writing one location at once",

@@ -52,7 +52,8 @@ class Capabilities:
     """What a store class can do; the conformance suite checks each claim both ways.
 
     Attributes:
-        persistent: records outlive the instance and the process.
+        persistent: records outlive the instance (another instance in this process sees them).
+        durable: records also outlive the process (a fresh process sees them).
         listing: :meth:`SessionStore.session_ids` enumerates the stored sessions.
         delete: :meth:`SessionStore.delete` removes one session.
         multiprocess: several processes on one machine may write one location at once.
@@ -61,6 +62,7 @@ class Capabilities:
     """
 
     persistent: bool = True
+    durable: bool = True
     listing: bool = True
     delete: bool = True
     multiprocess: bool = True

@@ -15,7 +15,7 @@ class BaseSessionStore(SessionStore):
     """A store that persists nothing (values are still checked on ``save()``)."""
 
     capabilities = Capabilities(
-        persistent=False, listing=True, delete=False, multiprocess=True, crash_safe=True
+        persistent=False, durable=False, listing=True, delete=False, multiprocess=True, crash_safe=True
     )
 
     def _location(self) -> str:

@@ -74,7 +74,7 @@ READ_PAGE = 100
 
 LOCAL = Capabilities(persistent=True, multiprocess=True, crash_safe=True, shared=False)
 OBJECT_STORE = Capabilities(persistent=True, multiprocess=True, crash_safe=True, shared=True)
-MEMORY = Capabilities(persistent=False, multiprocess=False, crash_safe=False, shared=False)
+MEMORY = Capabilities(persistent=True, durable=False, multiprocess=False, crash_safe=False, shared=False)
 OTHER_FILESYSTEM = Capabilities(persistent=True, multiprocess=True, crash_safe=False, shared=False)
 
 
@@ -193,7 +193,7 @@ class MemoryJSONStore(JSONStore):
     """A JSON store in fsspec's ``memory://`` filesystem: records live as long as the process.
 
     For tests, demos and dry runs. Several instances in one process share the records of one
-    URL; nothing survives the process, so it declares ``persistent=False`` (and so neither
+    URL; nothing survives the process, so it declares ``durable=False`` (and so neither
     multi-process nor crash safe).
 
     Args:

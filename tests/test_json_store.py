@@ -219,14 +219,15 @@ def test_listing_sweeps_old_temp_files_and_keeps_recent_ones(killed_writer: tupl
 # ---------------------------------------------------------------------------- memory
 
 
-def test_memory_store_is_shared_in_the_process_and_declares_it_is_not_persistent() -> None:
+def test_memory_store_is_shared_in_the_process_and_declares_it_is_not_durable() -> None:
     url = f"memory://test-{uuid.uuid4().hex}"
     JSONStore(url).write("one", {"x": 1})
     store = MemoryJSONStore(url)
 
     assert store.load("one") == {"x": 1}
     for declared in (store.capabilities, MemoryJSONStore.capabilities, JSONStore(url).capabilities):
-        assert not declared.persistent and not declared.multiprocess and not declared.crash_safe
+        assert declared.persistent and not declared.durable
+        assert not declared.multiprocess and not declared.crash_safe
 
 
 def test_memory_store_refuses_another_filesystem() -> None:

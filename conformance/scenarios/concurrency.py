@@ -18,7 +18,7 @@ PAYLOAD_CHARS = 16 * 1024
 
 
 class ConcurrencyScenarios(ScenarioBase):
-    @needs("persistent", "multiprocess")
+    @needs("durable", "multiprocess")
     def test_SC_CONC_001_parallel_writers_lose_nothing(self, store_spec: StoreSpec, open_store: OpenStore) -> None:
         start = spawn_context().Barrier(PROCESSES)
         batches = [[f"conc-{writer}-{number:03d}" for number in range(SESSIONS_EACH)] for writer in range(PROCESSES)]
@@ -31,7 +31,7 @@ class ConcurrencyScenarios(ScenarioBase):
         damaged = [sid for sid in expected if not store.has_session(sid) or store.load(sid) != session_record(sid, 512)]
         assert not damaged, f"{len(damaged)} of {len(expected)} records missing or damaged: {damaged[:10]}"
 
-    @needs("persistent", "multiprocess")
+    @needs("durable", "multiprocess")
     def test_SC_CONC_002_parallel_saves_of_one_session_leave_one_whole_winner(
         self, store_spec: StoreSpec, open_store: OpenStore
     ) -> None:
@@ -45,7 +45,7 @@ class ConcurrencyScenarios(ScenarioBase):
         assert whole_writer(winner, PAYLOAD_CHARS), f"the record is no single writer's: {str(winner)[:200]}"
         assert winner["round"] == CONTENDED_ROUNDS - 1, "the winner's record is not its last save"
 
-    @needs("persistent", "multiprocess")
+    @needs("durable", "multiprocess")
     def test_SC_CONC_003_readers_see_only_whole_records(self, store_spec: StoreSpec, open_store: OpenStore) -> None:
         open_store().write("conc-rewritten", versioned_record(0, PAYLOAD_CHARS))
         context = spawn_context()

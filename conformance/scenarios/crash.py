@@ -75,7 +75,7 @@ def damage_after_kill(
 
 
 class CrashScenarios(ScenarioBase):
-    @needs("persistent", "crash_safe")
+    @needs("durable", "crash_safe")
     def test_SC_CRASH_001_killed_writer_loses_nothing_acknowledged(self, store_spec: StoreSpec, open_store: OpenStore) -> None:
         acknowledged: list[str] = []
         version: int | None = None

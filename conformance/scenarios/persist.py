@@ -25,7 +25,7 @@ class PersistScenarios(ScenarioBase):
         assert_same(open_store("persist-instance").read(), expected, "read()")
         assert_same(open_store().load("persist-instance"), expected, "load()")
 
-    @needs("persistent")
+    @needs("persistent", "durable")
     def test_SC_PERSIST_002_saved_record_survives_a_fresh_process(
         self, store_spec: StoreSpec, open_store: OpenStore
     ) -> None:
