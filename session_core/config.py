@@ -240,7 +240,7 @@ def resolve_store(
         if kedro := read_store_setting(root, tool["kedro"]):
             spec = parse_store(kedro.store, kedro.args, root, kedro.setting)
             # only our own stores' folders, and not for the no-op store (Kedro gives it a path too)
-            if kedro.store in BUILTIN_STORES and spec.store_class().capabilities.persistent:
+            if kedro.store in BUILTIN_STORES and spec.store_class().capabilities.durable:
                 ignore_new_store_folder(spec.path)
             return spec
     return parse_store(DEFAULT_STORE, store_args, root, "default store")

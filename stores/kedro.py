@@ -76,7 +76,7 @@ class KedroStore(SessionStore):
         self._strict = bool(strict)
         self._unavailable: SessionCoreError | None = None
         self._git_completed = False
-        if type(self).capabilities.persistent:  # Kedro gives even no-op and memory stores a path
+        if type(self).capabilities.durable:  # Kedro gives even no-op and memory stores a path
             ignore_new_store_folder(path)  # Kedro's default <project>/sessions is not git-ignored
         try:
             super().__init__(path, session_id, **options)

@@ -243,7 +243,7 @@ def test_short_names_json_and_memory_resolve_to_json_stores(tmp_path: Path) -> N
     assert type(local) is JSONStore and type(memory) is MemoryJSONStore
     assert local.location == f"JSONStore({tmp_path / '.session_core' / 'json'})"
     assert memory.location == "MemoryJSONStore(memory://session_core)"
-    assert memory.capabilities.persistent is False and local.capabilities.persistent is True
+    assert memory.capabilities.durable is False and local.capabilities.durable is True
 
 
 # ---------------------------------------------------------------------------- S3 (moto)
