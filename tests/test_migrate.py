@@ -326,16 +326,6 @@ def test_verify_catches_a_destination_that_does_not_give_records_back(src: Path,
         assert migrate(s, d).conflicts == 300  # and a re-run sees the damage as conflicts
 
 
-def test_benchmark_function_measures_a_real_migration(tmp_path: Path):
-    from session_core.migrate.benchmark import measure_migrate
-
-    result = measure_migrate(200, tmp_path)
-    assert (result.copied, result.failed) == (200, 0)
-    assert result.sessions_per_s > 0 and result.peak_rss_mb > 0
-    with SQLiteStore(tmp_path / "dst" / "sessions.db") as d:
-        assert len(list(d.session_ids())) == 200
-
-
 class FillingUpSQLiteStore(SQLiteStore):
     """A real SQLite store whose disk fills up after its first batch."""
 
