@@ -18,7 +18,7 @@ point leaves either the old folder or the new one; whoever takes the lock next f
 Readers take the lock too, because ``dbm.dumb`` reads its index and its data file separately.
 Whatever ``dbm`` module Python picks works, since a shelf's files all live in its folder.
 
-Reading never runs stored code: records are read with :func:`stores._safe_pickle.loads_plain`,
+Reading never runs stored code: records are read with :func:`session_core.safe_pickle.restricted_loads`,
 which refuses every global, so a crafted shelf raises :class:`UnsafeRecord` (a
 :class:`CorruptRecord`) instead of running anything. A folder written by Kedro's own
 ``ShelveStore`` (one shelf key per record key) is not read as records here: it raises
@@ -41,7 +41,7 @@ from session_core.store import SessionStore
 from ._atomic import fsync_folder, temp_name, write_atomic
 from ._filelock import StoreLock
 from ._files import fsync_tree, remove, sweep_stale
-from ._safe_pickle import RefusedGlobal, loads_plain
+from session_core.safe_pickle import RefusedGlobal, restricted_loads
 
 RECORD_KEY = "session_core_record"
 SHELF_NAME = "store"
@@ -123,7 +123,7 @@ class ShelveStore(SessionStore):
                 "(a Kedro shelve folder is copied with `migrate kedro-shelve:///FOLDER DST`)",
             )
         try:
-            text = loads_plain(data)
+            text = restricted_loads(data)
         except RefusedGlobal as exc:
             raise UnsafeRecord(self.location, session_id, RECORD_KEY, exc.refused) from None
         except Exception as exc:  # a damaged pickle: EOFError, UnpicklingError, ValueError, ...

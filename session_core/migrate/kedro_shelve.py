@@ -23,7 +23,8 @@ from typing import Any
 from session_core import values
 from session_core.errors import CorruptRecord, InvalidValue, UnsafeRecord
 
-from .legacy_pickle import RefusedGlobal, loads_legacy, to_portable_legacy
+from ..safe_pickle import RefusedGlobal
+from .legacy_pickle import loads_legacy, to_portable_legacy
 from .legacy_store import LegacyReader
 
 SHELF_NAME = "store"

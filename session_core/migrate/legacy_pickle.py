@@ -4,7 +4,8 @@ Kedro's ``ShelveStore`` (0.17 to 0.19.8) pickled each key of the session data, s
 shelf holds a few harmless objects besides plain data: ``project_path`` is a ``pathlib`` path,
 and user code could add dates or ordered dicts. Pickle runs code only by asking for a global
 (a class or function, through ``find_class``) and calling it. Here ``find_class`` answers from a
-short allow-list of harmless types and refuses every other name; the path classes are answered
+short allow-list of harmless types (through :func:`session_core.safe_pickle.restricted_loads`)
+and refuses every other name; the path classes are answered
 with their *pure* counterparts, which cannot touch the filesystem (and load on any OS, so a shelf
 written on Windows reads on Linux). :func:`to_portable_legacy` then maps those objects to
 portable values (a path to its string, a date to ISO-8601).
@@ -14,10 +15,10 @@ from __future__ import annotations
 
 import collections
 import datetime
-import io
 import pathlib
-import pickle
 from typing import Any
+
+from ..safe_pickle import restricted_loads
 
 #: (module, name) a pickle may ask for -> the harmless object handed back.
 _ALLOWED: dict[tuple[str, str], Any] = {
@@ -44,37 +45,15 @@ _ALLOWED: dict[tuple[str, str], Any] = {
 }
 
 
-class RefusedGlobal(pickle.UnpicklingError):
-    """The pickle asked for a global outside the allow-list; nothing was called.
-
-    Attributes:
-        refused: ``module.name`` as the pickle spelled it.
-    """
-
-    def __init__(self, refused: str) -> None:
-        self.refused = refused
-        super().__init__(f"refused to load {refused}: not an allowed harmless type")
-
-
-class _AllowListUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return _ALLOWED[(module, name)]
-        except KeyError:
-            raise RefusedGlobal(f"{module}.{name}") from None
-
-    def persistent_load(self, pid: Any) -> Any:
-        raise RefusedGlobal("a persistent id")
-
-
 def loads_legacy(data: bytes) -> Any:
     """Unpickle one value of a legacy shelf.
 
     Raises:
-        RefusedGlobal: the pickle asks for anything outside the allow-list (nothing was run).
+        session_core.safe_pickle.RefusedGlobal: the pickle asks for anything outside the
+            allow-list (nothing was run).
         pickle.UnpicklingError, EOFError, ValueError, TypeError: the bytes are not a valid pickle.
     """
-    return _AllowListUnpickler(io.BytesIO(data)).load()
+    return restricted_loads(data, _ALLOWED)
 
 
 def to_portable_legacy(value: Any) -> Any:
