@@ -316,7 +316,7 @@ class SessionStore(MutableMapping[str, Any]):
         batch: list[tuple[str, str]] = []
         for session_id, record in records:
             validate_session_id(session_id)
-            batch.append((session_id, values.encode_portable(dict(record))))
+            batch.append((session_id, values.encode_portable(record if type(record) is dict else dict(record))))
             if len(batch) >= batch_size:
                 written += self._flush_batch(batch)
                 batch = []
