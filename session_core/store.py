@@ -43,8 +43,6 @@ from .redact import redact_url
 
 logger = logging.getLogger(__name__)
 
-#: How many records :meth:`SessionStore.write_many` hands a backend at once.
-DEFAULT_BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -86,6 +84,9 @@ class SessionStore(MutableMapping[str, Any]):
 
     #: Capabilities of this store class.
     capabilities: ClassVar[Capabilities] = Capabilities()
+    #: Records per backend call in :meth:`write_many` unless the caller says otherwise; a
+    #: backend whose every call has a fixed cost (DuckDB: attach and checkpoint) asks for more.
+    BATCH_SIZE: ClassVar[int] = 1000
     #: The on-disk format this code writes; stores remember the version they were written in.
     FORMAT_VERSION: ClassVar[int] = 1
 
@@ -305,19 +306,20 @@ class SessionStore(MutableMapping[str, Any]):
     def write_many(
         self,
         records: Iterable[tuple[str, Mapping[str, Any]]],
-        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_size: int | None = None,
     ) -> int:
         """Write many ``(session_id, record)`` pairs in batches; return how many were written.
 
         Every id and value of a batch is checked before the batch reaches the backend, so a bad
         record stops the call before anything of its batch is written.
         """
+        size = batch_size or self.BATCH_SIZE
         written = 0
         batch: list[tuple[str, str]] = []
         for session_id, record in records:
             validate_session_id(session_id)
             batch.append((session_id, values.encode_portable(record if type(record) is dict else dict(record))))
-            if len(batch) >= batch_size:
+            if len(batch) >= size:
                 written += self._flush_batch(batch)
                 batch = []
         if batch:

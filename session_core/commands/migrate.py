@@ -36,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verify", action="store_true",
                         help="read every copied record back and compare content hashes")
     parser.add_argument("--dry-run", action="store_true", help="report what would happen, write nothing")
-    parser.add_argument("--batch-size", type=int, default=1000, metavar="N",
-                        help="records per batch write (default 1000)")
+    parser.add_argument("--batch-size", type=int, default=None, metavar="N",
+                        help="records per batch write (default: what DST asks for, 1000 for most stores)")
     parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                         help="progress on stderr: a bar on a terminal, lines otherwise (auto)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -52,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
     if not (args.src and args.dst):
         print("error: migrate needs SRC and DST (or --upgrade STORE)", file=sys.stderr)
         return EXIT_USAGE
-    if args.batch_size < 1:
+    if args.batch_size is not None and args.batch_size < 1:
         print("error: --batch-size must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     return _copy(args)

@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Literal
 
 from session_core.errors import InvalidSessionId, RecordConflict, SessionCoreError, StoreError
 from session_core.ids import validate_session_id
-from session_core.store import DEFAULT_BATCH_SIZE, SessionStore
+from session_core.store import SessionStore
 from session_core.values import content_hash
 
 from .dest_index import DestinationIndex
@@ -59,18 +59,19 @@ class MigrationOptions:
         on_conflict: what to do when the destination holds other content under an id.
         verify: read every written record back and compare content hashes.
         dry_run: write nothing; count what would be copied.
-        batch_size: records per :meth:`SessionStore.write_many` batch.
+        batch_size: records per :meth:`SessionStore.write_many` batch (default: the
+            destination's ``BATCH_SIZE``).
     """
 
     on_conflict: OnConflict = "skip"
     verify: bool = False
     dry_run: bool = False
-    batch_size: int = DEFAULT_BATCH_SIZE
+    batch_size: int | None = None
 
     def __post_init__(self) -> None:
         if self.on_conflict not in ON_CONFLICT_CHOICES:
             raise ValueError(f"on_conflict must be one of {ON_CONFLICT_CHOICES}, not {self.on_conflict!r}")
-        if self.batch_size < 1:
+        if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {self.batch_size}")
 
 
@@ -224,7 +225,8 @@ class Migration:
 
     def _queue(self, session_id: str, record: dict[str, Any]) -> None:
         self._batch.append((session_id, record))
-        if len(self._batch) >= self.options.batch_size:
+        limit = self.options.batch_size or getattr(self.dst, "BATCH_SIZE", SessionStore.BATCH_SIZE)
+        if len(self._batch) >= limit:
             self._flush()
 
     def _flush(self) -> None:
