@@ -8,7 +8,6 @@ because JSON text keeps int and float apart (``1`` vs ``1.0``), keeps ints of an
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from typing import Any
@@ -121,4 +120,6 @@ def decode(text: str | bytes) -> dict[str, Any]:
 
 def content_hash(record: dict[str, Any]) -> str:
     """SHA-256 of the canonical (key-sorted) encoding: equal content, equal hash."""
+    import hashlib  # only migrate compares content; every other command starts without it
+
     return hashlib.sha256(_CANONICAL.encode(record).encode("utf-8")).hexdigest()
