@@ -9,10 +9,11 @@ DuckDB lets one process at a time open a file for writing, and a writer also shu
 read-only openers: the loser gets ``IOException: Could not set lock on file`` at once. This
 store hides that:
 
-* The file is held only for the length of one operation: each operation attaches it to the
-  store's private in-memory DuckDB (``ATTACH ? AS store``, read-only for reads) and detaches it
-  again. Attaching costs about 1-3 ms where a fresh ``duckdb.connect`` costs 15 ms or more
-  (measured here), so holding the file briefly stays cheap.
+* The file is held only for the length of one operation: each operation attaches it to an
+  in-memory DuckDB (``ATTACH ? AS <alias>``, read-only for reads) and detaches it again.
+  Attaching costs about 1-3 ms where a fresh ``duckdb.connect`` costs 15-25 ms (measured here),
+  so one in-memory engine per process is made on first use and shared: each store instance
+  works through a cursor of its own under an alias of its own.
 * Operations of the processes (and threads) using this store take turns through
   ``<file>.lock`` (:mod:`stores._filelock`). The turn-taking is needed for correctness, not only
   speed: measured here with DuckDB 2.0, opening a file reads its header *before* taking DuckDB's
@@ -31,7 +32,9 @@ transaction, several times faster than ``executemany``.
 from __future__ import annotations
 
 import os
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -53,13 +56,28 @@ ID_PAGE = 20_000
 RECORD_PAGE = 2_000
 
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS store.sessions (id VARCHAR PRIMARY KEY, record VARCHAR NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS store.session_core_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS {db}.sessions (id VARCHAR PRIMARY KEY, record VARCHAR NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {db}.session_core_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
 )
 #: Error texts that mean "someone else holds the file": another process holds DuckDB's lock,
 #: or another DuckDB instance of this process has the file open.
 _BUSY = ("could not set lock", "conflicting lock", "file handle conflict")
 T = TypeVar("T")
+
+
+_engines: dict[int, duckdb.DuckDBPyConnection] = {}  # pid -> this process's in-memory engine
+_engines_lock = threading.Lock()
+
+
+def _process_engine() -> duckdb.DuckDBPyConnection:
+    """The process's shared in-memory DuckDB, made on first use (a forked child makes its own)."""
+    pid = os.getpid()
+    with _engines_lock:
+        engine = _engines.get(pid)
+        if engine is None:
+            _engines.clear()  # the parent's engine, inherited through fork, is not ours to use
+            engine = _engines[pid] = duckdb.connect(":memory:")
+        return engine
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -83,28 +101,46 @@ class DuckDBStore(SessionStore):
         )
         self._timeout = float(timeout)
         self._lock = StoreLock(self._db.with_name(self._db.name + ".lock"), self._timeout)
-        self._engine: duckdb.DuckDBPyConnection | None = None
-        self._engine_pid = 0
-        self._run("schema creation", self._init_schema, write=True)
+        self._alias = f"store_{uuid.uuid4().hex}"  # attachments are shared by the engine's cursors
+        self._cursor: duckdb.DuckDBPyConnection | None = None
+        self._cursor_pid = 0
+        self._version: int | None = None
+        if self._db.exists():  # a read-only turn, no checkpoint: the usual open of a store
+            self._version = self._run("format version read", self._read_version, write=False)
+        if self._version is None:
+            self._version = self._run("schema creation", self._init_schema, write=True)
 
-    def _init_schema(self, conn: duckdb.DuckDBPyConnection) -> None:
+    def _read_version(self, conn: duckdb.DuckDBPyConnection) -> int | None:
+        """The stored format version; ``None`` when the schema is not there yet."""
+        try:
+            row = conn.execute(
+                f"SELECT value FROM {self._alias}.session_core_meta WHERE key = 'format_version'"
+            ).fetchone()
+        except duckdb.CatalogException:
+            return None
+        return None if row is None else int(row[0])
+
+    def _init_schema(self, conn: duckdb.DuckDBPyConnection) -> int:
         for statement in _SCHEMA:
-            conn.execute(statement)
+            conn.execute(statement.format(db=self._alias))
         conn.execute(
-            "INSERT OR IGNORE INTO store.session_core_meta VALUES ('format_version', ?)",
+            f"INSERT OR IGNORE INTO {self._alias}.session_core_meta VALUES ('format_version', ?)",
             [str(self.FORMAT_VERSION)],
         )
+        version = self._read_version(conn)
+        assert version is not None
+        return version
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
-        """This process's private in-memory DuckDB (a forked child makes its own)."""
-        if self._engine is None or self._engine_pid != os.getpid():
-            self._engine = duckdb.connect(":memory:")
-            self._engine_pid = os.getpid()
-        return self._engine
+        """This instance's cursor on the process's engine (a forked child makes its own)."""
+        if self._cursor is None or self._cursor_pid != os.getpid():
+            self._cursor = _process_engine().cursor()
+            self._cursor_pid = os.getpid()
+        return self._cursor
 
     def _run(self, operation: str, work: Callable[[duckdb.DuckDBPyConnection], T], *, write: bool) -> T:
         """Run ``work`` with the file attached as ``store``, in this store's turn."""
-        attach = "ATTACH ? AS store" if write else "ATTACH ? AS store (READ_ONLY)"
+        attach = f"ATTACH ? AS {self._alias}" + ("" if write else " (READ_ONLY)")
 
         def attempt() -> T:
             conn = self._connection()
@@ -112,7 +148,7 @@ class DuckDBStore(SessionStore):
             try:
                 return work(conn)
             finally:
-                conn.execute("DETACH store")
+                conn.execute(f"DETACH {self._alias}")
 
         deadline = time.monotonic() + self._timeout
         with self._lock.hold(self.location, operation):
@@ -128,20 +164,14 @@ class DuckDBStore(SessionStore):
         return str(self._db)
 
     def _stored_format_version(self) -> int | None:
-        row = self._run(
-            "format version read",
-            lambda c: c.execute(
-                "SELECT value FROM store.session_core_meta WHERE key = 'format_version'"
-            ).fetchone(),
-            write=False,
-        )
-        return None if row is None else int(row[0])
+        """Read once when the store opens (an upgrade happens offline, through migrate)."""
+        return self._version
 
     def _get(self, session_id: str) -> str | None:
         row = self._run(
             f"read of session {session_id!r}",
             lambda c: c.execute(
-                "SELECT record FROM store.sessions WHERE id = ?", [session_id]
+                f"SELECT record FROM {self._alias}.sessions WHERE id = ?", [session_id]
             ).fetchone(),
             write=False,
         )
@@ -156,7 +186,8 @@ class DuckDBStore(SessionStore):
         self._run(
             f"write of {len(ids)} sessions",
             lambda c: c.execute(
-                "INSERT OR REPLACE INTO store.sessions SELECT unnest(?), unnest(?)", [ids, texts]
+                f"INSERT OR REPLACE INTO {self._alias}.sessions SELECT unnest(?), unnest(?)",
+                [ids, texts],
             ),
             write=True,
         )
@@ -165,7 +196,7 @@ class DuckDBStore(SessionStore):
         rows = self._run(
             f"delete of session {session_id!r}",
             lambda c: c.execute(
-                "DELETE FROM store.sessions WHERE id = ? RETURNING id", [session_id]
+                f"DELETE FROM {self._alias}.sessions WHERE id = ? RETURNING id", [session_id]
             ).fetchall(),
             write=True,
         )
@@ -182,7 +213,7 @@ class DuckDBStore(SessionStore):
 
     def _pages(self, columns: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
         """Keyset pages in ascending id order, each read in a turn of its own."""
-        query = f"SELECT {columns} FROM store.sessions WHERE id > ? ORDER BY id LIMIT {size}"
+        query = f"SELECT {columns} FROM {self._alias}.sessions WHERE id > ? ORDER BY id LIMIT {size}"
         last = ""
         while True:
             rows = self._run("listing", lambda c: c.execute(query, [last]).fetchall(), write=False)
@@ -194,6 +225,6 @@ class DuckDBStore(SessionStore):
             last = rows[-1][0]
 
     def _close(self) -> None:
-        if self._engine is not None and self._engine_pid == os.getpid():
-            self._engine.close()
-        self._engine = None
+        if self._cursor is not None and self._cursor_pid == os.getpid():
+            self._cursor.close()
+        self._cursor = None
