@@ -184,12 +184,20 @@ class LocalFolder:
     def names(self) -> Iterator[str]:
         """Sorted file names. A folder cannot be listed in order, so the names (not the files)
         are held in memory to sort them: about 100 bytes per session."""
+        names: list[str] = []
+        temps: list[str] = []
         with os.scandir(self.path) as entries:
-            found = [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
-        temps = [name for name in found if TEMP_NAME.match(name)]
+            for entry in entries:
+                name = entry.name
+                if name[0] == ".":  # no id starts with a dot: temp files and housekeeping
+                    if TEMP_NAME.match(name):
+                        temps.append(name)
+                elif entry.is_file(follow_symlinks=False):
+                    names.append(name)
         if temps:
             sweep_temp_files(self.path, temps, self.temp_max_age)
-        yield from sorted(name for name in found if not TEMP_NAME.match(name))
+        names.sort()
+        yield from names
 
 
 class FsspecFolder:

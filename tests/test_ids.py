@@ -54,6 +54,7 @@ def test_processes_creating_ids_in_the_same_microsecond_never_collide():
 @pytest.mark.parametrize(
     "bad",
     ["", "..", "../x", "/etc/passwd", "a/b", "a\\b", "a\x00b", "x" * 129, "'; DROP TABLE sessions;--",
+     "trailing-newline\n",
      ".hidden", "-rf", "tab\there", "new\nline", "space here", "a..b"],
 )
 def test_unsafe_ids_are_refused_with_a_value_error(bad):
