@@ -32,16 +32,17 @@ import dbm
 import os
 import shelve
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from session_core.errors import CorruptRecord, UnsafeRecord
+from session_core.safe_pickle import RefusedGlobal, restricted_loads
 from session_core.store import SessionStore
 
 from ._atomic import fsync_folder, temp_name, write_atomic
 from ._filelock import StoreLock
 from ._files import fsync_tree, remove, sweep_stale
-from session_core.safe_pickle import RefusedGlobal, restricted_loads
 
 RECORD_KEY = "session_core_record"
 SHELF_NAME = "store"
@@ -49,6 +50,8 @@ VERSION_FILE = ".session_core_format"
 LOCK_FILE = ".lock"
 TMP_DIR = ".tmp"
 OLD_DIR = ".old"
+#: Records read per lock turn when streaming them all.
+READ_PAGE = 200
 
 
 class ShelveStore(SessionStore):
@@ -81,7 +84,8 @@ class ShelveStore(SessionStore):
         return self._lock.hold(self.location, operation)
 
     def _interrupted_swaps(self) -> list[str]:
-        return [entry.name for entry in os.scandir(self._root / OLD_DIR)]
+        with os.scandir(self._root / OLD_DIR) as entries:
+            return [entry.name for entry in entries]
 
     def _recover(self, session_id: str) -> None:
         """Finish a swap a killed writer left half done (call with the lock held)."""
@@ -106,11 +110,23 @@ class ShelveStore(SessionStore):
 
     def _get(self, session_id: str) -> str | None:
         with self._locked(f"read of session {session_id!r}"):
-            self._recover(session_id)
-            folder = self._root / session_id
-            if not folder.is_dir():
-                return None
-            return self._read_shelf(session_id, folder / SHELF_NAME)
+            return self._read_current(session_id)
+
+    def _read_current(self, session_id: str) -> str | None:
+        """The record of one session, the lock held by the caller."""
+        self._recover(session_id)
+        folder = self._root / session_id
+        if not folder.is_dir():
+            return None
+        return self._read_shelf(session_id, folder / SHELF_NAME)
+
+    def _iter_items(self) -> Iterator[tuple[str, str]]:
+        """One lock turn per page of records rather than per record."""
+        ids = self._iter_ids()
+        while page := list(islice(ids, READ_PAGE)):
+            with self._locked(f"read of {len(page)} sessions"):
+                texts = [(session_id, self._read_current(session_id)) for session_id in page]
+            yield from ((session_id, text) for session_id, text in texts if text is not None)
 
     def _read_shelf(self, session_id: str, shelf: Path) -> str:
         with dbm.open(str(shelf), "r") as db:
@@ -197,6 +213,9 @@ class ShelveStore(SessionStore):
         A session whose save was interrupted mid-swap sits in ``.old`` until the next access
         finishes the swap; it is listed all the same.
         """
-        names = {e.name for e in os.scandir(self._root) if not e.name.startswith(".") and e.is_dir()}
-        names.update(self._interrupted_swaps())
-        yield from sorted(names)
+        with os.scandir(self._root) as entries:
+            names = [e.name for e in entries if e.name[0] != "." and e.is_dir()]
+        interrupted = set(self._interrupted_swaps()).difference(names)
+        names.extend(interrupted)
+        names.sort()
+        yield from names
