@@ -21,7 +21,7 @@ from .settings import Settings
 START = Target("ratio", "<=", 2.5)
 EMPTY_MODULE = "bench_empty_module"
 #: Modules that --help and ``import session_core`` must not import (prefix match).
-HEAVY = ("stores.", "duckdb", "fsspec", "s3fs", "botocore", "aiobotocore", "git", "moto", "sqlite3")
+HEAVY = ("session_core.stores.", "duckdb", "fsspec", "s3fs", "botocore", "aiobotocore", "git", "moto", "sqlite3")
 
 _LIST_MODULES = """
 import json, runpy, sys

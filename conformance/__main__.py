@@ -1,4 +1,4 @@
-"""``python -m conformance STORE [--arg KEY=VALUE ...] [-- PYTEST_ARGS ...]``.
+"""``python -m session_core.conformance STORE [--arg KEY=VALUE ...] [-- PYTEST_ARGS ...]``.
 
 Runs the whole suite against STORE (a short name, a URL or ``package.module:Class``) through
 pytest, each test in a fresh temporary location, then prints the capability-by-category summary
@@ -27,9 +27,9 @@ USAGE_ERROR = 2
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m conformance",
+        prog="python -m session_core.conformance",
         description="Run the session-core conformance suite against one store.",
-        epilog="Arguments after -- go to pytest, e.g. python -m conformance sqlite -- -k 'SC_RT or SC_CONC' -x",
+        epilog="Arguments after -- go to pytest, e.g. python -m session_core.conformance sqlite -- -k 'SC_RT or SC_CONC' -x",
     )
     parser.add_argument("store", help="short name (sqlite), URL (s3://bucket/prefix) or package.module:Class")
     parser.add_argument(
@@ -50,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         options = parse_option_pairs(args.arg)
         spec_for_option(args.store, options, Path(tempfile.gettempdir()) / "conformance-probe").store_class()
     except ConfigError as exc:
-        print(f"python -m conformance: {exc}", file=sys.stderr)
+        print(f"python -m session_core.conformance: {exc}", file=sys.stderr)
         return USAGE_ERROR
     report = ConformanceReport(in_terminal_summary=False)
-    pytest_args = ["--pyargs", "conformance", "--store", args.store, "-p", "no:cacheprovider", "-ra"]
+    pytest_args = ["--pyargs", "session_core.conformance", "--store", args.store, "-p", "no:cacheprovider", "-ra"]
     # this process imported the suite's modules already; pytest need not warn about rewriting
     pytest_args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     for pair in args.arg:

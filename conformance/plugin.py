@@ -1,7 +1,7 @@
 """pytest plugin of the conformance suite (registered through the ``pytest11`` entry point).
 
 It adds ``--store`` and ``--store-arg`` (read by the suite's own test module, so that
-``pytest --pyargs conformance --store sqlite`` works), registers the suite's marker, and adds
+``pytest --pyargs session_core.conformance --store sqlite`` works), registers the suite's marker, and adds
 the conformance summary to the end of any run that ran conformance scenarios. It imports no
 scenario code: loading it costs every pytest run next to nothing.
 """
@@ -24,7 +24,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest=STORE_OPTION,
         default=None,
         metavar="STORE",
-        help="store to check with `pytest --pyargs conformance`: a short name (sqlite), a URL "
+        help="store to check with `pytest --pyargs session_core.conformance`: a short name (sqlite), a URL "
         "(sqlite:///runs.db, s3://bucket/prefix) or package.module:Class; each test builds it "
         "in a fresh temporary folder",
     )

@@ -1,6 +1,6 @@
-"""The suite against the store given on the command line: ``pytest --pyargs conformance --store X``.
+"""The suite against the store given on the command line: ``pytest --pyargs session_core.conformance --store X``.
 
-``python -m conformance X`` runs this module. Without ``--store`` every scenario is skipped,
+``python -m session_core.conformance X`` runs this module. Without ``--store`` every scenario is skipped,
 with the reason printed.
 """
 
@@ -26,8 +26,8 @@ class TestStore(StoreConformance):
         value = request.config.getoption(STORE_OPTION, default=None)
         if not value:
             pytest.skip(
-                "no store given: run `pytest --pyargs conformance --store STORE` or "
-                "`python -m conformance STORE` (STORE: short name, URL or package.module:Class)"
+                "no store given: run `pytest --pyargs session_core.conformance --store STORE` or "
+                "`python -m session_core.conformance STORE` (STORE: short name, URL or package.module:Class)"
             )
         pairs = request.config.getoption(STORE_ARGS_OPTION, default=None) or []
         return spec_for_option(value, parse_option_pairs(pairs, "--store-arg"), tmp_path)

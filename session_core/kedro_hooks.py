@@ -10,7 +10,7 @@ They are registered for every Kedro project through the ``kedro.hooks`` entry po
 ``session_core`` (installed with session-core). A project that disabled the plugin
 (``DISABLE_HOOKS_FOR_PLUGINS = ("session-core",)``) can name them in ``settings.py`` instead:
 ``HOOKS = (SessionCoreHooks(),)``. They act only on sessions whose store is one of our
-Kedro-facing stores (:mod:`stores.kedro`); any other store is left to Kedro. Registered twice,
+Kedro-facing stores (:mod:`session_core.stores.kedro`); any other store is left to Kedro. Registered twice,
 they still write each transition once.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
-from stores.kedro import KedroStore, live_store
+from session_core.stores.kedro import KedroStore, live_store
 
 from .record import RUNNING
 from .kedro_record import end_run, start_run
@@ -34,7 +34,7 @@ _CLOCKS: dict[str, float] = {}
 
 
 class SessionCoreHooks:
-    """Status and timings for Kedro sessions stored in a :class:`stores.kedro.KedroStore`."""
+    """Status and timings for Kedro sessions stored in a :class:`session_core.stores.kedro.KedroStore`."""
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any]) -> None:

@@ -6,13 +6,13 @@ in ``pyproject.toml`` (``source_dir`` defaults to ``src``, as in Kedro).
 
 The module is first read as text with :mod:`ast`, which runs nothing and imports nothing (not
 kedro, not the project): ``SESSION_STORE_CLASS`` must then be a name bound by a top-level import
-(``from stores.kedro import KedroSQLiteStore``, ``import stores.kedro`` +
-``stores.kedro.KedroSQLiteStore``) and ``SESSION_STORE_ARGS`` a literal dict. When either is
+(``from session_core.stores.kedro import KedroSQLiteStore``, ``import session_core.stores.kedro`` +
+``session_core.stores.kedro.KedroSQLiteStore``) and ``SESSION_STORE_ARGS`` a literal dict. When either is
 computed (``{"path": str(Path(__file__).parent / "x")}``, as Kedro's docs write it), the module
 is run with :func:`runpy.run_path` instead, with the source folder on ``sys.path`` as Kedro puts
 it; that imports whatever the module imports.
 
-A Kedro-facing variant (``stores.kedro:KedroSQLiteStore``) resolves to the store it wraps
+A Kedro-facing variant (``session_core.stores.kedro:KedroSQLiteStore``) resolves to the store it wraps
 (``sqlite``), so reading needs no kedro; Kedro's own no-op default resolves to nothing (the
 next source of the configuration order applies). Like Kedro, a store with no ``path`` gets
 ``<project>/sessions``.

@@ -23,18 +23,18 @@ ENTRY_POINT_GROUP = "session_core.stores"
 
 #: short name -> (class path, extra that installs its dependencies)
 BUILTIN_STORES: dict[str, tuple[str, str | None]] = {
-    "none": ("stores.base:BaseSessionStore", None),
-    "sqlite": ("stores.sqlite:SQLiteStore", None),
-    "duckdb": ("stores.duckdb:DuckDBStore", "duckdb"),
-    "shelve": ("stores.shelve:ShelveStore", "shelve"),
-    "json": ("stores.json:JSONStore", "fsspec"),
-    "memory": ("stores.json:MemoryJSONStore", "fsspec"),
+    "none": ("session_core.stores.base:BaseSessionStore", None),
+    "sqlite": ("session_core.stores.sqlite:SQLiteStore", None),
+    "duckdb": ("session_core.stores.duckdb:DuckDBStore", "duckdb"),
+    "shelve": ("session_core.stores.shelve:ShelveStore", "shelve"),
+    "json": ("session_core.stores.json:JSONStore", "fsspec"),
+    "memory": ("session_core.stores.json:MemoryJSONStore", "fsspec"),
 }
 ALIASES = {"noop": "none", "base": "none"}
 
-#: The Kedro-facing variants in ``stores.kedro`` are named after the class they wrap, with this
+#: The Kedro-facing variants in ``session_core.stores.kedro`` are named after the class they wrap, with this
 #: prefix (``KedroSQLiteStore`` wraps ``SQLiteStore``), one per entry of :data:`BUILTIN_STORES`.
-KEDRO_MODULE = "stores.kedro"
+KEDRO_MODULE = "session_core.stores.kedro"
 KEDRO_PREFIX = "Kedro"
 
 
@@ -110,6 +110,8 @@ def load_class(class_path: str, extra: str | None = None) -> type[SessionStore]:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         hint = f"; install it with: pip install 'session-core[{extra}]'" if extra else ""
+        if module_name.partition(".")[0] in ("stores", "conformance"):
+            hint = f"; since 0.2 the built-in modules live in session_core: write session_core.{class_path}"
         raise ConfigError("store", class_path, f"cannot import {module_name} ({exc}){hint}") from exc
     cls = getattr(module, attr, None)
     if not (isinstance(cls, type) and issubclass(cls, SessionStore)):

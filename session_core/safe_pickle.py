@@ -6,7 +6,7 @@ STACK_GLOBAL opcodes and the copyreg extension codes) or through ``persistent_lo
 ``find_class`` answers only from the caller's allow-list and ``persistent_load`` always refuses,
 so with an empty allow-list only plain data loads (str, bytes, numbers, bool, None, and lists,
 tuples, dicts and sets of them). Kedro's ``ShelveStore`` was removed after a crafted shelf ran
-attacker code through a plain ``pickle.load``; :class:`stores.shelve.ShelveStore` reads with no
+attacker code through a plain ``pickle.load``; :class:`session_core.stores.shelve.ShelveStore` reads with no
 allow-list at all, and legacy Kedro shelves (:mod:`session_core.migrate.legacy_pickle`) with a
 short list of harmless types.
 """

@@ -1,8 +1,8 @@
-"""Folder-level durability helpers (one file at a time is :mod:`stores._atomic`'s job).
+"""Folder-level durability helpers (one file at a time is :mod:`session_core.stores._atomic`'s job).
 
 A store that builds a whole folder (a shelf is several files) builds it under a temporary name,
 flushes it with :func:`fsync_tree`, renames it into place and flushes the parent with
-:func:`stores._atomic.fsync_folder`. A writer killed before the rename leaves its temporary
+:func:`session_core.stores._atomic.fsync_folder`. A writer killed before the rename leaves its temporary
 folder behind; :func:`sweep_stale` removes such entries once they are older than any live
 writer could be.
 """

@@ -1,10 +1,10 @@
 """Folders of small files on any fsspec filesystem, with the request budget each call costs.
 
-A :class:`Folder` is what :class:`stores.json.JSONStore` needs from a filesystem: read, write,
+A :class:`Folder` is what :class:`session_core.stores.json.JSONStore` needs from a filesystem: read, write,
 batch-write and remove one named file, and list the names in ascending order. Two kinds exist:
 
 * :class:`LocalFolder` (a local path or ``file://``): writes go through
-  :func:`stores._atomic.write_atomic` (temp file, fsync, rename), so a killed writer never leaves
+  :func:`session_core.stores._atomic.write_atomic` (temp file, fsync, rename), so a killed writer never leaves
   a torn file; listing skips and sweeps the temporary files a killed writer left.
 * :class:`FsspecFolder` (``memory://``, ``s3://``, any other fsspec URL): one object per name.
   On S3 a write is one ``PutObject`` (``pipe_file``: no HEAD, no LIST), a read one ``GetObject``

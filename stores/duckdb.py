@@ -15,12 +15,12 @@ store hides that:
   so one in-memory engine per process is made on first use and shared: each store instance
   works through a cursor of its own under an alias of its own.
 * Operations of the processes (and threads) using this store take turns through
-  ``<file>.lock`` (:mod:`stores._filelock`). The turn-taking is needed for correctness, not only
+  ``<file>.lock`` (:mod:`session_core.stores._filelock`). The turn-taking is needed for correctness, not only
   speed: measured here with DuckDB 2.0, opening a file reads its header *before* taking DuckDB's
   own lock, and 4 of 8 processes saving 500 sessions each died with ``Could not read enough
   bytes`` when another process checkpointed in that gap.
 * An attach that still meets DuckDB's lock (a process outside this store, such as the DuckDB
-  CLI, holds the file) is retried with jittered backoff (:mod:`stores._retry`). Either wait ends
+  CLI, holds the file) is retried with jittered backoff (:mod:`session_core.stores._retry`). Either wait ends
   after ``timeout`` seconds with :class:`StoreTimeout`.
 
 Listing fetches ids in keyset pages (``WHERE id > last ORDER BY id LIMIT n``), each in its own

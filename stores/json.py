@@ -6,7 +6,7 @@ local folder (``runs/`` or ``file:///srv/runs``), ``memory://name`` or any fsspe
 ``endpoint_url``, ``key``, ``secret``, ``profile``, ``client_kwargs``, ``config_kwargs``, ...); it
 never appears in :attr:`location`, logs or records. For S3 the store fills in short botocore
 timeouts and 3 attempts unless ``config_kwargs`` sets them (see
-:data:`stores._fsspec.S3_CONFIG_DEFAULTS`), so an endpoint that does not answer fails in seconds
+:data:`session_core.stores._fsspec.S3_CONFIG_DEFAULTS`), so an endpoint that does not answer fails in seconds
 with :class:`~session_core.errors.StoreTimeout`.
 
 Layout (format version 1)::

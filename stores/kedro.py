@@ -1,6 +1,6 @@
 """Kedro-facing variants of every built-in store, for a Kedro project's ``settings.py``::
 
-    from stores.kedro import KedroSQLiteStore
+    from session_core.stores.kedro import KedroSQLiteStore
 
     SESSION_STORE_CLASS = KedroSQLiteStore
     SESSION_STORE_ARGS = {"path": ".session_core/sessions.db"}  # optional: Kedro's default is <project>/sessions

@@ -16,7 +16,7 @@ from typing import Any
 
 from session_core import values
 from session_core.store import Capabilities, SessionStore
-from stores.sqlite import SQLiteStore
+from session_core.stores.sqlite import SQLiteStore
 
 
 def _rewrite(items: list[tuple[str, str]], change: Any) -> list[tuple[str, str]]:

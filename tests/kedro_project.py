@@ -76,8 +76,8 @@ def make_project(root: Path) -> Path:
 
 
 def settings_text(class_name: str, args: dict[str, Any] | None = None) -> str:
-    """A ``settings.py`` that selects ``stores.kedro.<class_name>`` (args as a literal dict)."""
-    lines = [f"from stores.kedro import {class_name}", "", f"SESSION_STORE_CLASS = {class_name}"]
+    """A ``settings.py`` that selects ``session_core.stores.kedro.<class_name>`` (args as a literal dict)."""
+    lines = [f"from session_core.stores.kedro import {class_name}", "", f"SESSION_STORE_CLASS = {class_name}"]
     if args is not None:
         lines.append(f"SESSION_STORE_ARGS = {args!r}")
     return "\n".join(lines) + "\n"

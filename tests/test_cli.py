@@ -140,7 +140,7 @@ def test_help_imports_no_backend_gitpython_or_fsspec():
         "from session_core.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
         "    main(['--help'])\n"
-        "heavy = [m for m in ('git', 'fsspec', 's3fs', 'duckdb', 'moto', 'stores.sqlite', 'sqlite3') if m in sys.modules]\n"
+        "heavy = [m for m in ('git', 'fsspec', 's3fs', 'duckdb', 'moto', 'session_core.stores.sqlite', 'sqlite3') if m in sys.modules]\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -165,3 +165,18 @@ def test_a_run_killed_with_sigkill_stays_visible_as_running(cli, git_repo):
     [record] = listed(cli)
     assert record["status"] == "running"
     assert record["ended_at"] is None
+
+
+@pytest.mark.parametrize("shadow", ["stores.py", "conformance.py"])
+def test_a_user_module_named_like_our_folders_does_not_shadow_the_toolkit(cli, git_repo, shadow):
+    """Our backends and suite install inside session_core, so a user's stores.py is only theirs."""
+    (git_repo / shadow).write_text("raise SystemExit('the user module was imported')\n")
+    done = cli("run", "--", sys.executable, "-c", "pass")
+    assert done.returncode == 0, done.stderr
+    assert [r["status"] for r in listed(cli)] == ["completed"]
+
+
+def test_a_class_path_of_the_old_layout_names_the_new_one(cli):
+    done = cli("list", "--store", "stores.sqlite:SQLiteStore")
+    assert done.returncode != 0
+    assert "session_core.stores.sqlite:SQLiteStore" in done.stderr

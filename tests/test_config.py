@@ -27,7 +27,7 @@ def write_pyproject(root: Path, body: str) -> None:
 
 def test_the_default_is_sqlite_inside_the_project_and_kept_out_of_git(project):
     spec = resolve_store(project_path=project)
-    assert spec.class_path == "stores.sqlite:SQLiteStore"
+    assert spec.class_path == "session_core.stores.sqlite:SQLiteStore"
     assert spec.path == str(project / ".session_core" / "sessions.db")
     assert (project / ".session_core" / ".gitignore").read_text().strip().endswith("*")
 
@@ -35,7 +35,7 @@ def test_the_default_is_sqlite_inside_the_project_and_kept_out_of_git(project):
 def test_pyproject_beats_the_default(project):
     write_pyproject(project, '[tool.session_core]\nstore = "duckdb:///runs.duckdb"\nstore_args = { timeout = 5 }')
     spec = resolve_store(project_path=project)
-    assert spec.class_path == "stores.duckdb:DuckDBStore"
+    assert spec.class_path == "session_core.stores.duckdb:DuckDBStore"
     assert spec.path == str(project / "runs.duckdb")
     assert spec.options == {"timeout": 5}
 
@@ -45,14 +45,14 @@ def test_the_environment_beats_pyproject(project, monkeypatch):
     monkeypatch.setenv(ENV_STORE, "shelve:///hist")
     monkeypatch.setenv(ENV_STORE_ARGS, json.dumps({"timeout": 2}))
     spec = resolve_store(project_path=project)
-    assert spec.class_path == "stores.shelve:ShelveStore"
+    assert spec.class_path == "session_core.stores.shelve:ShelveStore"
     assert spec.options == {"timeout": 2}
 
 
 def test_the_explicit_argument_beats_the_environment(project, monkeypatch):
     monkeypatch.setenv(ENV_STORE, "duckdb")
     spec = resolve_store("none", project_path=project)
-    assert spec.class_path == "stores.base:BaseSessionStore"
+    assert spec.class_path == "session_core.stores.base:BaseSessionStore"
 
 
 def test_the_project_is_found_from_a_subfolder(project, monkeypatch):
@@ -66,16 +66,16 @@ def test_the_project_is_found_from_a_subfolder(project, monkeypatch):
 @pytest.mark.parametrize(
     ("value", "class_path", "path"),
     [
-        ("sqlite:///runs.db", "stores.sqlite:SQLiteStore", "{root}/runs.db"),
-        ("sqlite:////abs/runs.db", "stores.sqlite:SQLiteStore", "/abs/runs.db"),
-        ("duckdb:///runs.duckdb", "stores.duckdb:DuckDBStore", "{root}/runs.duckdb"),
-        ("shelve:///folder", "stores.shelve:ShelveStore", "{root}/folder"),
-        ("file:///srv/runs", "stores.json:JSONStore", "file:///srv/runs"),
-        ("s3://bucket/prefix", "stores.json:JSONStore", "s3://bucket/prefix"),
-        ("memory://", "stores.json:MemoryJSONStore", "memory://"),
-        ("memory", "stores.json:MemoryJSONStore", "memory://session_core"),
-        ("SQLite", "stores.sqlite:SQLiteStore", "{root}/.session_core/sessions.db"),
-        ("stores.sqlite:SQLiteStore", "stores.sqlite:SQLiteStore", None),
+        ("sqlite:///runs.db", "session_core.stores.sqlite:SQLiteStore", "{root}/runs.db"),
+        ("sqlite:////abs/runs.db", "session_core.stores.sqlite:SQLiteStore", "/abs/runs.db"),
+        ("duckdb:///runs.duckdb", "session_core.stores.duckdb:DuckDBStore", "{root}/runs.duckdb"),
+        ("shelve:///folder", "session_core.stores.shelve:ShelveStore", "{root}/folder"),
+        ("file:///srv/runs", "session_core.stores.json:JSONStore", "file:///srv/runs"),
+        ("s3://bucket/prefix", "session_core.stores.json:JSONStore", "s3://bucket/prefix"),
+        ("memory://", "session_core.stores.json:MemoryJSONStore", "memory://"),
+        ("memory", "session_core.stores.json:MemoryJSONStore", "memory://session_core"),
+        ("SQLite", "session_core.stores.sqlite:SQLiteStore", "{root}/.session_core/sessions.db"),
+        ("session_core.stores.sqlite:SQLiteStore", "session_core.stores.sqlite:SQLiteStore", None),
     ],
 )
 def test_every_accepted_form(project, value, class_path, path):
@@ -152,7 +152,7 @@ def test_a_third_party_store_registers_a_short_name_and_url_scheme_by_entry_poin
     site = tmp_path / "site"
     site.mkdir()
     (site / "redisish.py").write_text(
-        "from stores.sqlite import SQLiteStore\n"
+        "from session_core.stores.sqlite import SQLiteStore\n"
         "class RedisishStore(SQLiteStore):\n"
         "    def _setup(self, path, timeout=30.0):\n"
         "        super()._setup(str(path).replace('redisish://', '') + '.db', timeout)\n"
@@ -179,6 +179,6 @@ def test_a_third_party_store_registers_a_short_name_and_url_scheme_by_entry_poin
 def test_a_store_spec_repr_hides_credentials():
     from session_core.registry import StoreSpec
 
-    spec = StoreSpec("stores.json:JSONStore", "s3://AKIA:SHH@bucket/p", {"storage_options": {"secret": "SHH"}})
+    spec = StoreSpec("session_core.stores.json:JSONStore", "s3://AKIA:SHH@bucket/p", {"storage_options": {"secret": "SHH"}})
     assert "SHH" not in repr(spec)
     assert "bucket/p" in repr(spec)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conformance import StoreConformance
+from session_core.conformance import StoreConformance
 from session_core.config import parse_store
 from session_core.registry import StoreSpec
 

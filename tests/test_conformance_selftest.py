@@ -22,8 +22,8 @@ import pytest
 # Imported before pytester's inline runs, which drop every module imported during a run: the
 # suite's modules must stay the ones its spawned workers are pickled from, and multiprocessing
 # must keep one resource tracker across runs.
-import conformance.suite  # noqa: F401
-from conformance._scenario import scenario_id
+import session_core.conformance.suite  # noqa: F401
+from session_core.conformance._scenario import scenario_id
 
 pytest_plugins = ["pytester"]
 
@@ -32,7 +32,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 SUITE_MODULE = """
 import pytest
 
-from conformance import StoreConformance
+from session_core.conformance import StoreConformance
 from session_core.registry import StoreSpec
 
 
@@ -121,25 +121,25 @@ def test_declared_deviation_runs_as_an_expected_failure(pytester: pytest.Pyteste
 
 
 def test_fixed_deviation_is_reported_as_a_failure(pytester: pytest.Pytester) -> None:
-    outcomes = run_suite(pytester, "stores.sqlite:SQLiteStore", "SC_RT_001", {"SC-RT-001": "was broken once"})
+    outcomes = run_suite(pytester, "session_core.stores.sqlite:SQLiteStore", "SC_RT_001", {"SC-RT-001": "was broken once"})
     assert outcomes["failed"] == {"SC-RT-001"}
 
 
 def test_unknown_scenario_in_expected_failures_is_refused(pytester: pytest.Pytester) -> None:
-    outcomes = run_suite(pytester, "stores.sqlite:SQLiteStore", "SC_RT_001", {"SC-RT-999": "typo"})
+    outcomes = run_suite(pytester, "session_core.stores.sqlite:SQLiteStore", "SC_RT_001", {"SC-RT-999": "typo"})
     assert outcomes["failed"] == {None}, "the module must fail to collect"
     assert not outcomes["passed"]
 
 
 def test_pytest_pyargs_runs_the_suite_on_the_named_store(pytester: pytest.Pytester) -> None:
-    recorder = pytester.inline_run("-p", "no:cacheprovider", "--pyargs", "conformance", "--store", "sqlite", "-k", "SC_BAD")
+    recorder = pytester.inline_run("-p", "no:cacheprovider", "--pyargs", "session_core.conformance", "--store", "sqlite", "-k", "SC_BAD")
     passed, skipped, failed = recorder.listoutcomes()
     assert {scenario_id(report.nodeid) for report in passed} == {f"SC-BAD-00{n}" for n in range(1, 6)}
     assert not skipped and not failed
 
 
 def test_pytest_pyargs_without_a_store_skips_with_the_reason(pytester: pytest.Pytester) -> None:
-    recorder = pytester.inline_run("-p", "no:cacheprovider", "--pyargs", "conformance", "-k", "SC_BAD")
+    recorder = pytester.inline_run("-p", "no:cacheprovider", "--pyargs", "session_core.conformance", "-k", "SC_BAD")
     passed, skipped, failed = recorder.listoutcomes()
     assert len(skipped) == 5 and not passed and not failed
     assert all("--store" in report.longrepr[2] for report in skipped)
@@ -148,7 +148,7 @@ def test_pytest_pyargs_without_a_store_skips_with_the_reason(pytester: pytest.Py
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     return subprocess.run(
-        [sys.executable, "-m", "conformance", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "session_core.conformance", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
 
 

@@ -14,12 +14,12 @@ import duckdb
 import pytest
 
 from session_core.errors import FormatVersionError, StoreError, StoreTimeout
-from stores.duckdb import DEFAULT_FILENAME, ID_PAGE, DuckDBStore
+from session_core.stores.duckdb import DEFAULT_FILENAME, ID_PAGE, DuckDBStore
 from tests.subprocesses import finish, holding, run_all, start
 
 _WRITER = """
 import sys
-from stores.duckdb import DuckDBStore
+from session_core.stores.duckdb import DuckDBStore
 path, writer, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 store = DuckDBStore(path)
 for i in range(count):

@@ -29,7 +29,7 @@ from session_core.config import parse_store
 from session_core.errors import ConfigError, FormatVersionError, StoreError, StoreTimeout
 from session_core.ids import new_session_id
 from session_core.session import Session
-from stores.json import JSONStore, MemoryJSONStore
+from session_core.stores.json import JSONStore, MemoryJSONStore
 from tests.s3_server import FAKE_KEY, FAKE_SECRET, S3Request, S3Server
 
 #: Ids where one is a prefix of another followed by '-', '.' or '_': with ``<id>.json`` keys
@@ -156,7 +156,7 @@ def test_unusable_local_location_is_a_store_error(tmp_path: Path) -> None:
 
 _STALLED_WRITER = """
 import os, sys, time
-from stores.json import JSONStore, MemoryJSONStore
+from session_core.stores.json import JSONStore, MemoryJSONStore
 
 store = JSONStore(sys.argv[1])
 
@@ -423,7 +423,7 @@ def test_s3_credentials_never_reach_location_errors_or_logs(
     with pytest.raises(StoreError) as caught:
         JSONStore("s3://no-such-bucket-here/x", storage_options=s3_storage_options)
 
-    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.split(".")[0] in ("stores", "session_core"))
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.split(".")[0] in ("session_core",))
     for text in (store.location, repr(store), str(caught.value), caught.value.location, ours):
         assert FAKE_SECRET not in text and FAKE_KEY not in text
 

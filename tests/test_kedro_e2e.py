@@ -63,10 +63,10 @@ STORES: dict[str, tuple[str, dict[str, Any] | None]] = {
 }
 #: where each store must have landed, opened with the core class (no kedro involved)
 EXPECTED = {
-    "sqlite (Kedro's default path)": ("stores.sqlite:SQLiteStore", "sessions"),
-    "duckdb": ("stores.duckdb:DuckDBStore", "runs/history.duckdb"),
-    "shelve": ("stores.shelve:ShelveStore", "shelve-sessions"),
-    "json folder": ("stores.json:JSONStore", "json-sessions"),
+    "sqlite (Kedro's default path)": ("session_core.stores.sqlite:SQLiteStore", "sessions"),
+    "duckdb": ("session_core.stores.duckdb:DuckDBStore", "runs/history.duckdb"),
+    "shelve": ("session_core.stores.shelve:ShelveStore", "shelve-sessions"),
+    "json folder": ("session_core.stores.json:JSONStore", "json-sessions"),
 }
 
 
@@ -79,7 +79,7 @@ def test_kedro_run_is_recorded_in_the_selected_store_and_listed_without_a_store_
         bucket = request.getfixturevalue("s3_bucket")
         options = request.getfixturevalue("s3_storage_options")
         args = {"path": f"s3://{bucket}/kedro-runs", "storage_options": options}
-        expected = StoreSpec("stores.json:JSONStore", args["path"], {"storage_options": options})
+        expected = StoreSpec("session_core.stores.json:JSONStore", args["path"], {"storage_options": options})
     else:
         class_path, where = EXPECTED[store]
         expected = StoreSpec(class_path, str(project / where))
@@ -137,7 +137,7 @@ def test_an_unwritable_store_never_fails_kedro_and_the_record_waits_in_the_spool
     (entry,) = spool.entries(spool_dir)
     assert entry.record["status"] == "completed"
     assert entry.record["duration_s"] >= 0
-    assert entry.target == spool.target_of("stores.sqlite:SQLiteStore", str(blocker / "sessions.db"))
+    assert entry.target == spool.target_of("session_core.stores.sqlite:SQLiteStore", str(blocker / "sessions.db"))
 
     # what `kedro ipython` does (it never closes the session), then a run typed into it
     ipython = run_python(

@@ -2,7 +2,7 @@
 
 These tests need no kedro: the settings module is read as text, and only a computed setting
 runs it. They check what ``resolve_store`` (and so ``list``, ``show``, ``run``, ``flush``) picks
-in a Kedro project, and that nothing but ``stores.kedro`` and the hooks ever imports kedro.
+in a Kedro project, and that nothing but ``session_core.stores.kedro`` and the hooks ever imports kedro.
 """
 
 from __future__ import annotations
@@ -38,27 +38,27 @@ def kedro_project(root: Path, settings: str, pyproject: str = PYPROJECT, source_
 STATIC_FORMS = {
     "from-import, Kedro's default path": (
         """
-        from stores.kedro import KedroSQLiteStore
+        from session_core.stores.kedro import KedroSQLiteStore
         SESSION_STORE_CLASS = KedroSQLiteStore
         """,
-        ("stores.sqlite:SQLiteStore", "sessions", {}),
+        ("session_core.stores.sqlite:SQLiteStore", "sessions", {}),
     ),
     "module attribute, relative file path, options": (
         """
-        import stores.kedro
-        SESSION_STORE_CLASS = stores.kedro.KedroDuckDBStore
+        import session_core.stores.kedro
+        SESSION_STORE_CLASS = session_core.stores.kedro.KedroDuckDBStore
         SESSION_STORE_ARGS = {"path": "runs/history.duckdb", "timeout": 5}
         """,
-        ("stores.duckdb:DuckDBStore", "runs/history.duckdb", {"timeout": 5}),
+        ("session_core.stores.duckdb:DuckDBStore", "runs/history.duckdb", {"timeout": 5}),
     ),
     "aliased module, URL, strict is the variant's own option": (
         """
-        from stores import kedro as sk
+        from session_core.stores import kedro as sk
         SESSION_STORE_CLASS: type = sk.KedroJSONStore
         SESSION_STORE_ARGS = {"path": "s3://team-bucket/runs", "strict": True,
                               "storage_options": {"endpoint_url": "http://127.0.0.1:9"}}
         """,
-        ("stores.json:JSONStore", "s3://team-bucket/runs", {"storage_options": {"endpoint_url": "http://127.0.0.1:9"}}),
+        ("session_core.stores.json:JSONStore", "s3://team-bucket/runs", {"storage_options": {"endpoint_url": "http://127.0.0.1:9"}}),
     ),
     "a third-party store class, not imported to resolve": (
         """
@@ -88,24 +88,24 @@ def test_computed_settings_are_read_by_running_the_module(tmp_path: Path) -> Non
         tmp_path / "project",
         """
         from pathlib import Path
-        from stores.kedro import KedroShelveStore
+        from session_core.stores.kedro import KedroShelveStore
         SESSION_STORE_CLASS = KedroShelveStore
         SESSION_STORE_ARGS = {"path": str(Path(__file__).parents[2] / "history")}
         """,
     )
     spec = resolve_store(project_path=project)
-    assert (spec.class_path, spec.path) == ("stores.shelve:ShelveStore", str(project / "history"))
+    assert (spec.class_path, spec.path) == ("session_core.stores.shelve:ShelveStore", str(project / "history"))
 
 
 def test_a_custom_source_dir_is_honoured(tmp_path: Path) -> None:
     pyproject = PYPROJECT.replace('source_dir = "src"', 'source_dir = "code"')
     project = kedro_project(
         tmp_path / "project",
-        "from stores.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n",
+        "from session_core.stores.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n",
         pyproject,
         source_dir="code",
     )
-    assert resolve_store(project_path=project).class_path == "stores.sqlite:SQLiteStore"
+    assert resolve_store(project_path=project).class_path == "session_core.stores.sqlite:SQLiteStore"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_a_custom_source_dir_is_honoured(tmp_path: Path) -> None:
 def test_kedros_default_store_leaves_the_embedded_default(settings: str, tmp_path: Path) -> None:
     project = kedro_project(tmp_path / "project", settings)
     spec = resolve_store(project_path=project)
-    assert (spec.class_path, spec.path) == ("stores.sqlite:SQLiteStore", str(project / ".session_core/sessions.db"))
+    assert (spec.class_path, spec.path) == ("session_core.stores.sqlite:SQLiteStore", str(project / ".session_core/sessions.db"))
 
 
 def test_tool_session_core_and_the_environment_come_before_kedro_settings(
@@ -128,12 +128,12 @@ def test_tool_session_core_and_the_environment_come_before_kedro_settings(
     pyproject = PYPROJECT + '\n[tool.session_core]\nstore = "duckdb:///team.duckdb"\n'
     project = kedro_project(
         tmp_path / "project",
-        "from stores.kedro import KedroShelveStore\nSESSION_STORE_CLASS = KedroShelveStore\n",
+        "from session_core.stores.kedro import KedroShelveStore\nSESSION_STORE_CLASS = KedroShelveStore\n",
         pyproject,
     )
-    assert resolve_store(project_path=project).class_path == "stores.duckdb:DuckDBStore"
+    assert resolve_store(project_path=project).class_path == "session_core.stores.duckdb:DuckDBStore"
     monkeypatch.setenv(ENV_STORE, "json")
-    assert resolve_store(project_path=project).class_path == "stores.json:JSONStore"
+    assert resolve_store(project_path=project).class_path == "session_core.stores.json:JSONStore"
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_tool_session_core_and_the_environment_come_before_kedro_settings(
     ids=["Kedro's default folder", "the new folder of a file"],
 )
 def test_a_new_store_folder_is_created_ignored_by_git(args: dict | None, folder: str, tmp_path: Path) -> None:
-    settings = "from stores.kedro import KedroDuckDBStore\nSESSION_STORE_CLASS = KedroDuckDBStore\n"
+    settings = "from session_core.stores.kedro import KedroDuckDBStore\nSESSION_STORE_CLASS = KedroDuckDBStore\n"
     if args is not None:
         settings += f"SESSION_STORE_ARGS = {args!r}\n"
     project = kedro_project(tmp_path / "project", settings)
@@ -152,16 +152,16 @@ def test_a_new_store_folder_is_created_ignored_by_git(args: dict | None, folder:
 
 def test_a_store_that_persists_nothing_creates_no_folder(tmp_path: Path) -> None:
     project = kedro_project(
-        tmp_path / "project", "from stores.kedro import KedroBaseSessionStore\nSESSION_STORE_CLASS = KedroBaseSessionStore\n"
+        tmp_path / "project", "from session_core.stores.kedro import KedroBaseSessionStore\nSESSION_STORE_CLASS = KedroBaseSessionStore\n"
     )
-    assert resolve_store(project_path=project).class_path == "stores.base:BaseSessionStore"
+    assert resolve_store(project_path=project).class_path == "session_core.stores.base:BaseSessionStore"
     assert not (project / "sessions").exists()
 
 
 def test_an_existing_folder_is_left_alone(tmp_path: Path) -> None:
     project = kedro_project(
         tmp_path / "project",
-        "from stores.kedro import KedroJSONStore\nSESSION_STORE_CLASS = KedroJSONStore\n"
+        "from session_core.stores.kedro import KedroJSONStore\nSESSION_STORE_CLASS = KedroJSONStore\n"
         "SESSION_STORE_ARGS = {'path': 'data'}\n",
     )
     (project / "data").mkdir()
@@ -174,7 +174,7 @@ def test_an_existing_folder_is_left_alone(tmp_path: Path) -> None:
     [
         ("raise RuntimeError('settings are broken')\nSESSION_STORE_CLASS = make()\n", "settings.py"),
         ("SESSION_STORE_CLASS = 42 if True else None\n", "SESSION_STORE_CLASS"),
-        ("from stores.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n"
+        ("from session_core.stores.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n"
          "SESSION_STORE_ARGS = ['path']\n", "SESSION_STORE_ARGS"),
         ("SESSION_STORE_CLASS = (\n", "settings.py"),
     ],
@@ -190,15 +190,15 @@ def test_broken_settings_are_a_config_error_naming_them(settings: str, setting_n
 def test_nothing_but_the_kedro_modules_imports_kedro(tmp_path: Path) -> None:
     project = kedro_project(
         tmp_path / "project",
-        "from stores.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n",
+        "from session_core.stores.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n",
     )
     code = textwrap.dedent(
         """
         import importlib, json, pkgutil, sys
-        import conformance, session_core, stores
+        import session_core, session_core.stores, session_core.conformance
         from session_core.config import resolve_store
-        kedro_modules = {"stores.kedro", "session_core.kedro_hooks"}
-        for package in (session_core, stores, conformance):
+        kedro_modules = {"session_core.stores.kedro", "session_core.kedro_hooks"}
+        for package in (session_core, session_core.stores, session_core.conformance):
             for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
                 if info.name not in kedro_modules and not info.name.endswith(".__main__"):
                     importlib.import_module(info.name)
@@ -210,5 +210,5 @@ def test_nothing_but_the_kedro_modules_imports_kedro(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code, str(project)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     class_path, kedro_modules = json.loads(done.stdout)
-    assert class_path == "stores.sqlite:SQLiteStore"
+    assert class_path == "session_core.stores.sqlite:SQLiteStore"
     assert kedro_modules == []

@@ -21,16 +21,16 @@ from session_core.config import parse_store
 from session_core.errors import ConfigError, StoreError
 from session_core.redact import REDACTED
 from session_core.registry import BUILTIN_STORES, load_class
-from stores.sqlite import SQLiteStore
+from session_core.stores.sqlite import SQLiteStore
 from tests.git_repos import git
 
 pytest.importorskip("kedro", reason="kedro is not installed (pip install 'session-core[kedro]')")
 
 from kedro.framework.session.store import BaseSessionStore as KedroBaseSessionStore  # noqa: E402
 
-import stores.kedro  # noqa: E402
+import session_core.stores.kedro  # noqa: E402
 from session_core.kedro_hooks import SessionCoreHooks  # noqa: E402
-from stores.kedro import KedroSQLiteStore  # noqa: E402
+from session_core.stores.kedro import KedroSQLiteStore  # noqa: E402
 
 KEDRO_ID = "2026-01-02T03.04.05.678Z"
 
@@ -79,7 +79,7 @@ def unwritable(tmp_path: Path) -> Path:
 def test_every_builtin_store_has_a_kedro_variant_that_kedro_accepts(short_name: str) -> None:
     class_path, extra = BUILTIN_STORES[short_name]
     core = load_class(class_path, extra)
-    variant = getattr(stores.kedro, f"Kedro{core.__name__}")
+    variant = getattr(session_core.stores.kedro, f"Kedro{core.__name__}")
     assert issubclass(variant, KedroBaseSessionStore)  # Kedro's settings validation
     assert issubclass(variant, core)
     assert variant.core_class_path == class_path
@@ -88,8 +88,8 @@ def test_every_builtin_store_has_a_kedro_variant_that_kedro_accepts(short_name: 
 def test_naming_one_variant_does_not_import_the_other_backends() -> None:
     code = (
         "import sys\n"
-        "from stores.kedro import KedroSQLiteStore\n"
-        "heavy = sorted(m for m in ('duckdb', 'fsspec', 's3fs', 'stores.duckdb', 'stores.json') if m in sys.modules)\n"
+        "from session_core.stores.kedro import KedroSQLiteStore\n"
+        "heavy = sorted(m for m in ('duckdb', 'fsspec', 's3fs', 'session_core.stores.duckdb', 'session_core.stores.json') if m in sys.modules)\n"
         "assert not heavy, heavy\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -201,7 +201,7 @@ def test_an_unwritable_store_never_raises_and_the_record_waits_in_the_spool(
 
 
 def test_a_successful_save_clears_a_record_spooled_earlier(git_repo: Path, tmp_path: Path, private_spool: Path) -> None:
-    target = spool.target_of("stores.sqlite:SQLiteStore", str(tmp_path / "sessions"))
+    target = spool.target_of("session_core.stores.sqlite:SQLiteStore", str(tmp_path / "sessions"))
     spool.put(private_spool, target, {"session_id": KEDRO_ID, "status": "running"}, "S3 blip")
     store = open_kedro_store(tmp_path / "sessions")
     store.update(kedro_data(git_repo))

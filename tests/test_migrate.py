@@ -25,7 +25,7 @@ from session_core.ids import new_session_id
 from session_core.migrate import MigrationOptions, migrate
 from session_core.migrate.endpoints import parse_endpoint
 from session_core.values import content_hash
-from stores.sqlite import SQLiteStore
+from session_core.stores.sqlite import SQLiteStore
 
 REPO = Path(__file__).resolve().parents[1]
 

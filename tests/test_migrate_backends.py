@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from session_core.errors import CorruptRecord
-from stores.json import JSONStore
-from stores.sqlite import SQLiteStore
+from session_core.stores.json import JSONStore
+from session_core.stores.sqlite import SQLiteStore
 from tests.s3_server import FAKE_SECRET
 from tests.test_migrate import all_records, file_digest, fill_sqlite, run_migrate, url
 

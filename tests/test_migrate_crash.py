@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stores.sqlite import SQLiteStore
+from session_core.stores.sqlite import SQLiteStore
 from tests.test_migrate import REPO, all_records, fill_sqlite, run_migrate_process, url
 
 N = 10_000

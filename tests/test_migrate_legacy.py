@@ -24,7 +24,7 @@ from session_core.errors import CorruptRecord, UnsafeRecord
 from session_core.migrate import migrate
 from session_core.migrate.kedro_shelve import KedroShelveReader
 from session_core.migrate.kedro_viz import KedroVizReader
-from stores.sqlite import SQLiteStore
+from session_core.stores.sqlite import SQLiteStore
 from tests.test_migrate import file_digest, run_migrate, url
 
 # What SQLAlchemy emitted for kedro-viz's RunModel and UserRunDetailsModel (SQLite dialect).

@@ -16,7 +16,7 @@ from session_core import cli
 from session_core.errors import FormatVersionError
 from session_core.migrate.upgrade import upgrade_store
 from session_core.registry import StoreSpec
-from stores.sqlite import SQLiteStore
+from session_core.stores.sqlite import SQLiteStore
 from tests.test_migrate import file_digest, fill_sqlite, run_migrate, url
 from tests.test_migrate_legacy import kedro_id, kedro_viz_blob, make_kedro_viz_db
 
@@ -60,7 +60,7 @@ def test_upgrade_keeps_a_backup_and_converts_every_session(format0: Path, capsys
 
 
 def test_upgrading_twice_is_a_no_op_without_a_new_backup(format0: Path):
-    spec = StoreSpec("stores.sqlite:SQLiteStore", str(format0))
+    spec = StoreSpec("session_core.stores.sqlite:SQLiteStore", str(format0))
     first = upgrade_store(spec)
     second = upgrade_store(spec)
     assert first.backup is not None and second.backup is None
@@ -72,7 +72,7 @@ def test_a_bad_row_is_reported_and_stays_in_the_backup(format0: Path):
     with sqlite3.connect(format0) as conn:
         conn.execute("UPDATE runs SET blob = '{broken' WHERE id = ?", (kedro_id(5),))
     conn.close()
-    result = upgrade_store(StoreSpec("stores.sqlite:SQLiteStore", str(format0)))
+    result = upgrade_store(StoreSpec("session_core.stores.sqlite:SQLiteStore", str(format0)))
     assert [session_id for session_id, _ in result.failures] == [kedro_id(5)]
     assert result.sessions == 24
     with sqlite3.connect(result.backup) as conn:

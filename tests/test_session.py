@@ -10,7 +10,7 @@ import pytest
 from session_core import Session
 from session_core.errors import InvalidSessionId, InvalidValue, SessionError, StoreError
 from session_core.redact import REDACTED
-from stores.sqlite import SQLiteStore
+from session_core.stores.sqlite import SQLiteStore
 from tests.git_repos import git
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from session_core.errors import CorruptRecord, FormatVersionError, StoreTimeout, UnsafeRecord
-from stores.shelve import OLD_DIR, RECORD_KEY, TMP_DIR, VERSION_FILE, ShelveStore
+from session_core.stores.shelve import OLD_DIR, RECORD_KEY, TMP_DIR, VERSION_FILE, ShelveStore
 from tests.subprocesses import holding, run_all, start
 
 
@@ -156,7 +156,7 @@ def test_a_lock_that_never_frees_raises_store_timeout_and_later_saves_succeed(tm
 
 _WRITER = """
 import json, sys
-from stores.shelve import ShelveStore
+from session_core.stores.shelve import ShelveStore
 root, writer, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 store = ShelveStore(root)
 for i in range(count):
@@ -179,7 +179,7 @@ def test_concurrent_writers_lose_no_record_and_tear_none(tmp_path: Path) -> None
 
 _VICTIM = """
 import sys
-from stores.shelve import ShelveStore
+from session_core.stores.shelve import ShelveStore
 store = ShelveStore(sys.argv[1])
 n = 0
 while True:
@@ -216,7 +216,7 @@ def test_kill_9_during_saves_leaves_a_whole_record_and_every_other_one(tmp_path:
 def test_importing_the_module_leaves_multiprocessing_untouched() -> None:
     """Kedro's ShelveStore made a multiprocessing.Lock at import, which fixed the start method."""
     code = (
-        "import multiprocessing, stores.shelve\n"
+        "import multiprocessing, session_core.stores.shelve\n"
         "multiprocessing.set_start_method('spawn')\n"
         "print(multiprocessing.get_start_method())\n"
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from session_core.errors import FormatVersionError, StoreTimeout
-from stores.sqlite import SQLiteStore
+from session_core.stores.sqlite import SQLiteStore
 
 
 def _first_use(db: str, start_at: float, worker: int) -> None:

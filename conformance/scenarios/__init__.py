@@ -1,1 +1,1 @@
-"""One module per scenario category; :class:`conformance.StoreConformance` combines them."""
+"""One module per scenario category; :class:`session_core.conformance.StoreConformance` combines them."""

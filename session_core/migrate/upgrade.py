@@ -81,8 +81,8 @@ def upgrade_store(spec: StoreSpec) -> UpgradeResult:
 
 def _sqlite_format0(spec: StoreSpec, found: FormatVersionError) -> UpgradeResult:
     """SQLite format 0 -> current: back up, then copy ``runs`` into ``sessions`` in one transaction."""
-    from stores._paths import resolve_db_path
-    from stores.sqlite import DB_SUFFIXES, DEFAULT_FILENAME, LEGACY_TABLE, create_schema
+    from session_core.stores._paths import resolve_db_path
+    from session_core.stores.sqlite import DB_SUFFIXES, DEFAULT_FILENAME, LEGACY_TABLE, create_schema
 
     db = resolve_db_path(spec.path, store="SQLiteStore", suffixes=DB_SUFFIXES, default_name=DEFAULT_FILENAME)
     backup = _backup_sqlite(db, found.location, found.found)
@@ -138,5 +138,5 @@ def _backup_sqlite(db: Path, location: str, version: int) -> Path:
 
 #: (store class path, format found) -> the upgrade from that format to the current one.
 UPGRADES: dict[tuple[str, int], Callable[[StoreSpec, FormatVersionError], UpgradeResult]] = {
-    ("stores.sqlite:SQLiteStore", 0): _sqlite_format0,
+    ("session_core.stores.sqlite:SQLiteStore", 0): _sqlite_format0,
 }
