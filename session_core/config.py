@@ -8,7 +8,7 @@ Resolution order (the first that is set wins):
 3. ``store`` / ``store_args`` under ``[tool.session_core]`` in the project's ``pyproject.toml``;
 4. in a Kedro project (``[tool.kedro]`` in ``pyproject.toml``), ``SESSION_STORE_CLASS`` /
    ``SESSION_STORE_ARGS`` from its settings module, read without importing kedro
-   (:mod:`session_core.kedro_settings`, imported only for Kedro projects);
+   (:mod:`session_core.kedro.settings`, imported only for Kedro projects);
 5. the embedded default: SQLite at ``<project>/.session_core/sessions.db``.
 
 A store is named by short name (``sqlite``), URL (``sqlite:///runs.db``, ``s3://bucket/prefix``,
@@ -108,7 +108,7 @@ def parse_store(
     if match := _URL.match(value):
         return _parse_url(match["scheme"].lower(), match["rest"], value, options, path, project_path, setting)
     if _CLASS_PATH.match(value):
-        return StoreSpec(value, _project_relative(path, project_path), options)
+        return StoreSpec(value, project_relative(path, project_path), options)
     if _SHORT_NAME.match(value):
         class_path, extra, name = lookup_name(value, setting)
         if path is None and value.lower() == "memory":
@@ -116,7 +116,7 @@ def parse_store(
         elif path is None and name in DEFAULT_PATHS:
             ensure_state_dir(project_path)
             path = DEFAULT_PATHS[name]
-        return StoreSpec(class_path, _project_relative(path, project_path), options, extra)
+        return StoreSpec(class_path, project_relative(path, project_path), options, extra)
     raise ConfigError(setting, value, "not a short name, a URL or a package.module:Class path")
 
 
@@ -137,7 +137,7 @@ def _parse_url(
             raise ConfigError(
                 setting, url, f"write {scheme}:///relative/path or {scheme}:////absolute/path"
             )
-        return StoreSpec(class_path, _project_relative(rest[1:], project_path), options, extra)
+        return StoreSpec(class_path, project_relative(rest[1:], project_path), options, extra)
     if scheme in URL_SCHEMES:
         class_path, extra, _ = lookup_name(URL_SCHEMES[scheme], setting)
         return StoreSpec(class_path, url, options, extra)
@@ -149,7 +149,7 @@ def _parse_url(
     )
 
 
-def _project_relative(path: Any, project_path: Path) -> Any:
+def project_relative(path: Any, project_path: Path) -> Any:
     """Relative local paths are taken relative to the project folder, not the current one."""
     if isinstance(path, (str, os.PathLike)) and "://" not in str(path):
         candidate = Path(path).expanduser()
@@ -245,7 +245,7 @@ def resolve_store(
     if section := _pyproject_setting(root, tool):
         return parse_store(section[0], section[1], root, f"[tool.session_core] store in {root / 'pyproject.toml'}")
     if isinstance(tool.get("kedro"), dict):
-        from .kedro_settings import read_store_setting
+        from .kedro.settings import read_store_setting
 
         if kedro := read_store_setting(root, tool["kedro"]):
             spec = parse_store(kedro.store, kedro.args, root, kedro.setting)

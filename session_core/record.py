@@ -18,12 +18,10 @@ import traceback
 from datetime import datetime, timezone
 from typing import Any
 
+from .kinds import Status
 from .redact import redact_argv, redact_mapping
 
 RECORD_VERSION = 1
-
-RUNNING, COMPLETED, FAILED, INTERRUPTED = "running", "completed", "failed", "interrupted"
-STATUSES = (RUNNING, COMPLETED, FAILED, INTERRUPTED)
 
 
 def utc_now() -> str:
@@ -128,7 +126,7 @@ def new_record(
         "git": git,
         "env": redact_mapping(env),
         "runtime_params": redact_mapping(runtime_params or {}),
-        "status": RUNNING,
+        "status": Status.RUNNING,
         "started_at": utc_now(),
         "ended_at": None,
         "duration_s": None,

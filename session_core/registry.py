@@ -32,20 +32,6 @@ BUILTIN_STORES: dict[str, tuple[str, str | None]] = {
 }
 ALIASES = {"noop": "none", "base": "none"}
 
-#: The Kedro-facing variants in ``session_core.stores.kedro`` are named after the class they wrap, with this
-#: prefix (``KedroSQLiteStore`` wraps ``SQLiteStore``), one per entry of :data:`BUILTIN_STORES`.
-KEDRO_MODULE = "session_core.stores.kedro"
-KEDRO_PREFIX = "Kedro"
-
-
-def kedro_variants() -> dict[str, str]:
-    """Kedro-facing variant class name -> the short name of the built-in store it wraps."""
-    return {
-        KEDRO_PREFIX + class_path.rpartition(":")[2]: name
-        for name, (class_path, _) in BUILTIN_STORES.items()
-    }
-
-
 #: URL scheme -> short name. For these schemes the URL's path is the store's path
 #: (``sqlite:///runs.db`` is ``runs.db`` in the project, ``sqlite:////tmp/r.db`` is absolute).
 PATH_SCHEMES = {"sqlite": "sqlite", "duckdb": "duckdb", "shelve": "shelve"}
@@ -97,6 +83,11 @@ class StoreSpec:
     def open(self, session_id: str | None = None) -> SessionStore:
         """Instantiate the store (a ConfigError names options the class does not take)."""
         return self.store_class()(self.path, session_id, **self.options)
+
+
+def class_path_of(cls: type) -> str:
+    """The ``package.module:Class`` path that :func:`load_class` turns back into ``cls``."""
+    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 def load_class(class_path: str, extra: str | None = None) -> type[SessionStore]:

@@ -3,8 +3,8 @@
 A session is created, runs once, and closes (Kedro's rule: one session, one run; a run that
 failed may be retried). Its record is written early, with status ``running``, and finished at
 close, so a run that was killed stays visible as one that never finished. A failing store never
-fails the run: the record goes to the local spool (:mod:`session_core.spool`) and an error is
-logged, unless ``strict=True``.
+fails the run: the record goes to the local spool and an error is logged, unless
+``strict=True`` (one rule, in :mod:`session_core.persist`).
 """
 
 from __future__ import annotations
@@ -16,28 +16,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import spool
 from .config import find_project_root, resolve_store
 from .errors import (
     CommandFailed,
     ConfigError,
-    InvalidValue,
     RunInterrupted,
-    SessionCoreError,
     SessionError,
 )
 from .gitinfo import collect_git
 from .ids import new_session_id, validate_session_id
+from .kinds import Status
 from .record import (
-    COMPLETED,
-    FAILED,
-    INTERRUPTED,
-    RUNNING,
     describe_cli,
     describe_exception,
     new_record,
     utc_now,
 )
+from .persist import RecordWriter
 from .registry import StoreSpec
 from .store import SessionStore
 from .values import to_portable
@@ -61,14 +56,11 @@ class Session:
         *,
         save_on_close: bool,
         strict: bool,
-        spool_dir: Path,
+        spool_dir: Path | None,
     ) -> None:
         self._record = record
-        self._store_source = store
-        self._store: SessionStore | None = store if isinstance(store, SessionStore) else None
+        self._writer = RecordWriter(store, strict=strict, spool_dir=spool_dir)
         self._save_on_close = save_on_close
-        self._strict = strict
-        self._spool_dir = spool_dir
         self._started = time.perf_counter()
         self._run_done = False
         self._closed = False
@@ -127,7 +119,8 @@ class Session:
             runtime_params=to_portable(runtime_params or {}, "$.runtime_params"),
         )
         session = cls(
-            record, store, save_on_close=save_on_close, strict=strict, spool_dir=spool.spool_dir(spool_dir)
+            record, store, save_on_close=save_on_close, strict=strict,
+            spool_dir=None if spool_dir is None else Path(spool_dir),
         )
         session._persist()
         return session
@@ -139,9 +132,14 @@ class Session:
         return self._record["session_id"]
 
     @property
-    def store(self) -> dict[str, Any]:
+    def record(self) -> dict[str, Any]:
         """A copy of the session's record (changing it changes nothing)."""
         return copy.deepcopy(self._record)
+
+    @property
+    def store(self) -> dict[str, Any]:
+        """Kedro's name for :attr:`record` (``KedroSession.store``): a copy of the record."""
+        return self.record
 
     @property
     def status(self) -> str:
@@ -175,7 +173,7 @@ class Session:
                 f"a run already completed in session {self.session_id}; create a new session "
                 "for another run"
             )
-        self._record.update(status=RUNNING, exception=None)
+        self._record.update(status=Status.RUNNING, exception=None)
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
@@ -195,10 +193,10 @@ class Session:
         if isinstance(exc, SystemExit):
             exit_code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             if exit_code == 0:
-                self._record.update(status=COMPLETED, exit_code=0)
+                self._record.update(status=Status.COMPLETED, exit_code=0)
                 self._run_done = True
                 return
-        status = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else FAILED
+        status = Status.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else Status.FAILED
         crash = not isinstance(exc, (CommandFailed, RunInterrupted))
         self._record.update(status=status, exception=describe_exception(exc, with_traceback=crash))
         if exit_code is not None:
@@ -208,24 +206,20 @@ class Session:
         """Finish the record (``ended_at``, ``duration_s``, final status) and persist it."""
         if self._closed:
             return
-        if self._record["status"] == RUNNING:
-            self._record["status"] = COMPLETED
+        if self._record["status"] == Status.RUNNING:
+            self._record["status"] = Status.COMPLETED
         self._record.update(ended_at=utc_now(), duration_s=round(time.perf_counter() - self._started, 6))
         try:
             self._persist()
         finally:
             self._closed = True
-            if self._store is not None and not isinstance(self._store_source, SessionStore):
-                try:
-                    self._store.close()
-                except SessionCoreError:
-                    logger.warning("closing store %s failed", self._store.location, exc_info=True)
+            self._writer.close()
 
     def __enter__(self) -> Session:
         return self
 
     def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: object) -> None:
-        if exc is not None and self._record.get("exception") is None and self._record["status"] == RUNNING:
+        if exc is not None and self._record.get("exception") is None and self._record["status"] == Status.RUNNING:
             self.record_outcome(exc)
         self.close()
 
@@ -236,33 +230,6 @@ class Session:
     # ------------------------------------------------------------------ persistence
 
     def _persist(self) -> None:
-        """Save the record; on failure spool it (or raise when strict). Bad values always raise."""
-        if not self._save_on_close:
-            return
-        try:
-            store = self._open_store()
-            store.write(self.session_id, self._record)
-        except InvalidValue:
-            raise
-        except SessionCoreError as exc:
-            if self._strict:
-                raise
-            self._spool(exc)
-            return
-        spool.discard(self._spool_dir, self.session_id)
-
-    def _open_store(self) -> SessionStore:
-        if self._store is None:
-            assert isinstance(self._store_source, StoreSpec)
-            self._store = self._store_source.open()
-        return self._store
-
-    def _target(self) -> dict[str, Any]:
-        source = self._store_source
-        if isinstance(source, StoreSpec):
-            return spool.target_of(source.class_path, source.path)
-        cls = type(source)
-        return spool.target_of(f"{cls.__module__}:{cls.__qualname__}", getattr(source, "_path", None))
-
-    def _spool(self, exc: SessionCoreError) -> None:
-        spool.keep(self._spool_dir, self._target(), self._record, exc)
+        """Save the record through :class:`RecordWriter` (store, else spool unless strict)."""
+        if self._save_on_close:
+            self._writer.save(self._record)

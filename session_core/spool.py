@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic import sweep_temp_files, write_atomic
 from .ids import validate_session_id
 from .redact import redact_url
 
@@ -55,21 +55,12 @@ def target_of(class_path: str, path: Any) -> dict[str, Any]:
 
 
 def put(folder: Path, target: dict[str, Any], record: dict[str, Any], error: str) -> Path:
-    """Write (or replace) the spooled record of one session, atomically."""
+    """Write (or replace) the spooled record of one session, atomically and durably."""
     session_id = validate_session_id(record["session_id"])
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{session_id}.json"
     payload = json.dumps({"target": target, "error": error, "record": record}, ensure_ascii=False)
-    fd, tmp = tempfile.mkstemp(prefix=".spool-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(final, payload.encode("utf-8"))
     return final
 
 
@@ -99,9 +90,11 @@ def discard(folder: Path, session_id: str) -> None:
 
 
 def entries(folder: Path) -> Iterator[SpoolEntry]:
-    """Every waiting record, oldest id first; unreadable files are logged and skipped."""
+    """Every waiting record, oldest id first; unreadable files are logged and skipped, and
+    temporary files a killed writer left are swept."""
     if not folder.is_dir():
         return
+    sweep_temp_files(folder)
     for file in sorted(folder.glob("*.json")):
         try:
             payload = json.loads(file.read_text("utf-8"))

@@ -24,6 +24,7 @@ import contextlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from . import values
@@ -68,6 +69,20 @@ class Capabilities:
     shared: bool = False
 
 
+@dataclass(frozen=True)
+class FormatUpgrade:
+    """What a backend's :meth:`SessionStore.upgrade_format` converted.
+
+    Attributes:
+        sessions: records now stored in the current format.
+        failures: ``(session_id, reason)`` of records that could not be converted; they stay in
+            the backup.
+    """
+
+    sessions: int
+    failures: list[tuple[str, str]]
+
+
 class SessionStore(MutableMapping[str, Any]):
     """Base class of every store; subclasses implement the private primitives below.
 
@@ -89,6 +104,8 @@ class SessionStore(MutableMapping[str, Any]):
     BATCH_SIZE: ClassVar[int] = 1000
     #: The on-disk format this code writes; stores remember the version they were written in.
     FORMAT_VERSION: ClassVar[int] = 1
+    #: Older formats :meth:`upgrade_format` converts from (``migrate --upgrade``).
+    UPGRADABLE_FROM: ClassVar[frozenset[int]] = frozenset()
 
     def __init__(self, path: Any = None, session_id: str | None = None, **options: Any) -> None:
         self._path = path
@@ -160,6 +177,34 @@ class SessionStore(MutableMapping[str, Any]):
     def _close(self) -> None:
         """Release connections and handles."""
 
+    # ------------------------------------------------------------------ format upgrades (backend)
+
+    @classmethod
+    def backup_for_upgrade(cls, path: Any, found: int, location: str, **options: Any) -> Path:
+        """Write a complete copy of the store at ``path`` beside it; return where it went.
+
+        :func:`session_core.migrate.upgrade.upgrade_store` calls this before
+        :meth:`upgrade_format`, for a version in :attr:`UPGRADABLE_FROM`, and upgrades nothing
+        when it raises.
+
+        Raises:
+            NotSupported: the class upgrades no format (the default).
+            StoreError: the backup could not be written whole (nothing of it is left).
+        """
+        raise NotSupported(cls.__name__, "format upgrade")
+
+    @classmethod
+    def upgrade_format(cls, path: Any, found: int, location: str, **options: Any) -> FormatUpgrade:
+        """Convert the store at ``path`` from format ``found`` to :attr:`FORMAT_VERSION` in place.
+
+        A crash must leave the store as it was (one transaction), so running it again is safe.
+
+        Raises:
+            NotSupported: the class upgrades no format (the default).
+            StoreError: the conversion failed; the store is left as it was.
+        """
+        raise NotSupported(cls.__name__, "format upgrade")
+
     # ------------------------------------------------------------------ shared machinery
 
     @property
@@ -170,6 +215,12 @@ class SessionStore(MutableMapping[str, Any]):
         except AttributeError:  # _setup failed before the backend knew its location
             where = str(self._path)
         return f"{type(self).__name__}({redact_url(where)})"
+
+    @property
+    def path(self) -> Any:
+        """The path (or URL) the store was opened with, as given; may hold credentials, so
+        log :attr:`location` instead."""
+        return self._path
 
     @property
     def session_id(self) -> str | None:

@@ -4,7 +4,7 @@ A :class:`Folder` is what :class:`session_core.stores.json.JSONStore` needs from
 batch-write and remove one named file, and list the names in ascending order. Two kinds exist:
 
 * :class:`LocalFolder` (a local path or ``file://``): writes go through
-  :func:`session_core.stores._atomic.write_atomic` (temp file, fsync, rename), so a killed writer never leaves
+  :func:`session_core.atomic.write_atomic` (temp file, fsync, rename), so a killed writer never leaves
   a torn file; listing skips and sweeps the temporary files a killed writer left.
 * :class:`FsspecFolder` (``memory://``, ``s3://``, any other fsspec URL): one object per name.
   On S3 a write is one ``PutObject`` (``pipe_file``: no HEAD, no LIST), a read one ``GetObject``
@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._atomic import TEMP_NAME, fsync_folder, sweep_temp_files, write_atomic
+from session_core.atomic import TEMP_NAME, fsync_folder, sweep_temp_files, write_atomic
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -195,7 +195,7 @@ class LocalFolder:
                 elif entry.is_file(follow_symlinks=False):
                     names.append(name)
         if temps:
-            sweep_temp_files(self.path, temps, self.temp_max_age)
+            sweep_temp_files(self.path, self.temp_max_age, temps)
         names.sort()
         yield from names
 

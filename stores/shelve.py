@@ -36,13 +36,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from session_core.atomic import fsync_folder, fsync_tree, remove, sweep_temp_files, temp_name, write_atomic
 from session_core.errors import CorruptRecord, UnsafeRecord
 from session_core.safe_pickle import RefusedGlobal, restricted_loads
 from session_core.store import SessionStore
 
-from ._atomic import fsync_folder, temp_name, write_atomic
 from ._filelock import StoreLock
-from ._files import fsync_tree, remove, sweep_stale
 
 RECORD_KEY = "session_core_record"
 SHELF_NAME = "store"
@@ -73,7 +72,7 @@ class ShelveStore(SessionStore):
                 write_atomic(self._root / VERSION_FILE, str(self.FORMAT_VERSION).encode("ascii"))
             for session_id in self._interrupted_swaps():
                 self._recover(session_id)
-        sweep_stale(self._root / TMP_DIR)
+        sweep_temp_files(self._root / TMP_DIR)
 
     def _location(self) -> str:
         return str(self._root)

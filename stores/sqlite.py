@@ -15,16 +15,21 @@ taken as a folder holding ``session_store.db``, as kedro-viz laid it out.
 Format 0 is the layout this store grew from: kedro-viz's ``runs(id, blob)`` table and no
 ``session_core_meta``. Such a file is left exactly as found (not even switched to WAL) and
 refused with :class:`~session_core.errors.FormatVersionError` (``found=0``);
-``python -m session_core migrate --upgrade`` converts it after taking a backup.
+``python -m session_core migrate --upgrade`` converts it (:meth:`SQLiteStore.upgrade_format`)
+after :meth:`SQLiteStore.backup_for_upgrade` copied it whole.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-from session_core.store import SessionStore
+from session_core.errors import InvalidSessionId, StoreError
+from session_core.ids import validate_session_id
+from session_core.store import FormatUpgrade, SessionStore
 
 from ._paths import resolve_db_path
 from ._retry import retry_while_locked
@@ -65,10 +70,14 @@ class SQLiteStore(SessionStore):
         timeout: seconds to wait for another process's lock before :class:`StoreTimeout`.
     """
 
+    UPGRADABLE_FROM = frozenset({0})
+
+    @staticmethod
+    def _db_file(path: Any) -> Path:
+        return resolve_db_path(path, store="SQLiteStore", suffixes=DB_SUFFIXES, default_name=DEFAULT_FILENAME)
+
     def _setup(self, path: Any, timeout: float = 30.0) -> None:
-        self._db = resolve_db_path(
-            path, store="SQLiteStore", suffixes=DB_SUFFIXES, default_name=DEFAULT_FILENAME
-        )
+        self._db = self._db_file(path)
         self._timeout = float(timeout)
         self._conn = sqlite3.connect(
             self._db, timeout=self._timeout, isolation_level=None, check_same_thread=False
@@ -166,3 +175,57 @@ class SQLiteStore(SessionStore):
 
     def _close(self) -> None:
         self._conn.close()
+
+    # ------------------------------------------------------------------ format upgrade (format 0)
+
+    @classmethod
+    def backup_for_upgrade(cls, path: Any, found: int, location: str, **options: Any) -> Path:
+        """Copy the whole database with SQLite's online backup into a new file beside it."""
+        db = cls._db_file(path)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        backup = db.with_name(f"{db.name}.format{found}-backup-{stamp}")
+        if backup.exists():
+            raise StoreError(location, "backup", f"{backup} already exists")
+        source = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+        try:
+            target = sqlite3.connect(backup)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+        except sqlite3.Error as exc:
+            backup.unlink(missing_ok=True)
+            raise StoreError(location, f"backup to {backup}", exc) from exc
+        finally:
+            source.close()
+        return backup
+
+    @classmethod
+    def upgrade_format(cls, path: Any, found: int, location: str, **options: Any) -> FormatUpgrade:
+        """Format 0 -> current: copy ``runs`` into ``sessions`` and drop ``runs``, in one transaction."""
+        from session_core.migrate.kedro_viz import iter_rows, record_text  # format 0 is kedro-viz's layout
+
+        conn = sqlite3.connect(cls._db_file(path), isolation_level=None)
+        failures: list[tuple[str, str]] = []
+        sessions = 0
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            create_schema(conn, cls.FORMAT_VERSION)
+            for session_id, *row in iter_rows(conn):
+                try:
+                    validate_session_id(session_id)
+                    text = record_text(*row)
+                except (InvalidSessionId, ValueError) as exc:
+                    failures.append((str(session_id), str(exc)))
+                    continue
+                conn.execute("INSERT INTO sessions (id, record) VALUES (?, ?)", (session_id, text))
+                sessions += 1
+            conn.execute(f"DROP TABLE {LEGACY_TABLE}")
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(location, f"upgrade from format {found}", exc) from exc
+        finally:
+            conn.close()
+        return FormatUpgrade(sessions, failures)

@@ -2,7 +2,8 @@
 
 The project is what ``kedro new`` would give, cut to what ``kedro run`` reads: ``pyproject.toml``
 with ``[tool.kedro]``, ``src/<package>/settings.py`` and ``pipeline_registry.py`` (one node that
-doubles a parameter, and fails when ``DEMO_FAIL`` is set), ``conf/base`` and ``conf/local``. It is
+doubles a parameter, fails when ``DEMO_FAIL`` is set, and when ``DEMO_STARTED_FILE`` is set
+writes that file and waits to be signalled), ``conf/base`` and ``conf/local``. It is
 a git repository; :func:`select_store` commits each settings change so that runs see a clean tree.
 
 Kedro-telemetry never asks or sends anything here: ``DO_NOT_TRACK`` and
@@ -27,6 +28,8 @@ COMMAND_TIMEOUT_S = 120
 
 PIPELINE_REGISTRY = '''\
 import os
+import time
+from pathlib import Path
 
 from kedro.pipeline import Pipeline, node
 
@@ -34,6 +37,9 @@ from kedro.pipeline import Pipeline, node
 def double(x):
     if os.environ.get("DEMO_FAIL"):
         raise RuntimeError("node failed on purpose")
+    if os.environ.get("DEMO_STARTED_FILE"):  # say the node runs, then wait to be signalled
+        Path(os.environ["DEMO_STARTED_FILE"]).write_text("running")
+        time.sleep(300)
     return x * 2
 
 
@@ -76,8 +82,8 @@ def make_project(root: Path) -> Path:
 
 
 def settings_text(class_name: str, args: dict[str, Any] | None = None) -> str:
-    """A ``settings.py`` that selects ``session_core.stores.kedro.<class_name>`` (args as a literal dict)."""
-    lines = [f"from session_core.stores.kedro import {class_name}", "", f"SESSION_STORE_CLASS = {class_name}"]
+    """A ``settings.py`` that selects ``session_core.kedro.<class_name>`` (args as a literal dict)."""
+    lines = [f"from session_core.kedro import {class_name}", "", f"SESSION_STORE_CLASS = {class_name}"]
     if args is not None:
         lines.append(f"SESSION_STORE_ARGS = {args!r}")
     return "\n".join(lines) + "\n"

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,16 @@ import pytest
 from session_core import spool
 from session_core.redact import REDACTED
 from session_core.registry import StoreSpec
-from tests.kedro_project import head_sha, listed, make_project, run_python, select_store, settings_text
+from tests.kedro_project import (
+    COMMAND_TIMEOUT_S,
+    command_env,
+    head_sha,
+    listed,
+    make_project,
+    run_python,
+    select_store,
+    settings_text,
+)
 
 pytest.importorskip("kedro", reason="kedro is not installed (pip install 'session-core[kedro]')")
 
@@ -59,6 +72,7 @@ STORES: dict[str, tuple[str, dict[str, Any] | None]] = {
     "duckdb": ("KedroDuckDBStore", {"path": "runs/history.duckdb"}),
     "shelve": ("KedroShelveStore", {"path": "shelve-sessions"}),
     "json folder": ("KedroJSONStore", {"path": "json-sessions"}),
+    "KedroStore wrapping a store named by URL": ("KedroStore", {"store": "duckdb:///runs/wrapped.duckdb"}),
     "s3 (moto)": ("KedroJSONStore", None),
 }
 #: where each store must have landed, opened with the core class (no kedro involved)
@@ -67,6 +81,7 @@ EXPECTED = {
     "duckdb": ("session_core.stores.duckdb:DuckDBStore", "runs/history.duckdb"),
     "shelve": ("session_core.stores.shelve:ShelveStore", "shelve-sessions"),
     "json folder": ("session_core.stores.json:JSONStore", "json-sessions"),
+    "KedroStore wrapping a store named by URL": ("session_core.stores.duckdb:DuckDBStore", "runs/wrapped.duckdb"),
 }
 
 
@@ -108,6 +123,50 @@ def test_kedro_run_is_recorded_in_the_selected_store_and_listed_without_a_store_
     assert shown(project, spool_dir, record["session_id"]) == record
     with expected.open() as direct:
         assert direct.load(record["session_id"]) == record
+
+
+def test_settings_that_compute_the_store_path_leave_stdout_to_the_command(project: Path, spool_dir: Path) -> None:
+    """docs/kedro.md's own example: reading it runs the module, which imports kedro, whose
+    logging setup wrote a line to stdout, so `list --json` and `show` printed broken JSON."""
+    select_store(
+        project,
+        "from pathlib import Path\n\nfrom session_core.kedro import KedroSQLiteStore\n\n"
+        "SESSION_STORE_CLASS = KedroSQLiteStore\n"
+        'SESSION_STORE_ARGS = {"path": str(Path(__file__).parents[2] / "computed-sessions")}\n',
+    )
+    assert kedro_run(project, spool_dir).returncode == 0
+
+    (record,) = listed(project, spool_dir)  # every stdout line is one JSON record
+    assert shown(project, spool_dir, record["session_id"]) == record
+    with StoreSpec("session_core.stores.sqlite:SQLiteStore", str(project / "computed-sessions")).open() as direct:
+        assert direct.load(record["session_id"]) == record
+
+
+def test_sigterm_to_kedro_run_is_recorded_interrupted(project: Path, spool_dir: Path, tmp_path: Path) -> None:
+    select_store(project, settings_text("KedroSQLiteStore", {"path": "terminated-runs"}))
+    started = tmp_path / "node-started"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "kedro", "run"],
+        cwd=project,
+        env=command_env(spool_dir, DEMO_STARTED_FILE=str(started)),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + COMMAND_TIMEOUT_S
+        while not started.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert started.exists(), "the node never started"
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=COMMAND_TIMEOUT_S)
+    finally:
+        run.kill()
+    assert run.returncode != 0
+    (record,) = listed(project, spool_dir)
+    assert record["status"] == "interrupted", stderr
+    assert record["ended_at"] is not None and record["duration_s"] >= 0
 
 
 def test_a_failing_node_is_recorded_failed_with_its_exception(project: Path, spool_dir: Path) -> None:

@@ -1,6 +1,6 @@
 """Kedro's session data as the portable record: conversions, redaction, the final status.
 
-:mod:`session_core.kedro_record` needs no kedro; these tests feed it what ``KedroSession``
+:mod:`session_core.kedro.record` needs no kedro; these tests feed it what ``KedroSession``
 stores and check what every reader of the record relies on.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from session_core.kedro_record import end_run, normalise, portable, redact_command_path, start_run
+from session_core.kedro.record import end_run, normalise, portable, redact_command_path, start_run
 from session_core.redact import REDACTED
 from session_core.values import to_portable
 

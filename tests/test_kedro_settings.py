@@ -2,7 +2,7 @@
 
 These tests need no kedro: the settings module is read as text, and only a computed setting
 runs it. They check what ``resolve_store`` (and so ``list``, ``show``, ``run``, ``flush``) picks
-in a Kedro project, and that nothing but ``session_core.stores.kedro`` and the hooks ever imports kedro.
+in a Kedro project, and that nothing but ``session_core.kedro.store`` and the hooks ever imports kedro.
 """
 
 from __future__ import annotations
@@ -38,20 +38,20 @@ def kedro_project(root: Path, settings: str, pyproject: str = PYPROJECT, source_
 STATIC_FORMS = {
     "from-import, Kedro's default path": (
         """
-        from session_core.stores.kedro import KedroSQLiteStore
+        from session_core.kedro import KedroSQLiteStore
         SESSION_STORE_CLASS = KedroSQLiteStore
         """,
         ("session_core.stores.sqlite:SQLiteStore", "sessions", {}),
     ),
     "module attribute, relative file path, options": (
         """
-        import session_core.stores.kedro
-        SESSION_STORE_CLASS = session_core.stores.kedro.KedroDuckDBStore
+        import session_core.kedro
+        SESSION_STORE_CLASS = session_core.kedro.KedroDuckDBStore
         SESSION_STORE_ARGS = {"path": "runs/history.duckdb", "timeout": 5}
         """,
         ("session_core.stores.duckdb:DuckDBStore", "runs/history.duckdb", {"timeout": 5}),
     ),
-    "aliased module, URL, strict is the variant's own option": (
+    "the path documented before the move, aliased, URL, strict is the class's own option": (
         """
         from session_core.stores import kedro as sk
         SESSION_STORE_CLASS: type = sk.KedroJSONStore
@@ -59,6 +59,29 @@ STATIC_FORMS = {
                               "storage_options": {"endpoint_url": "http://127.0.0.1:9"}}
         """,
         ("session_core.stores.json:JSONStore", "s3://team-bucket/runs", {"storage_options": {"endpoint_url": "http://127.0.0.1:9"}}),
+    ),
+    "KedroStore wrapping a store named by URL (Kedro's path unused)": (
+        """
+        from session_core.kedro import KedroStore
+        SESSION_STORE_CLASS = KedroStore
+        SESSION_STORE_ARGS = {"store": "duckdb:///runs/history.duckdb", "timeout": 5, "strict": True}
+        """,
+        ("session_core.stores.duckdb:DuckDBStore", "runs/history.duckdb", {"timeout": 5}),
+    ),
+    "KedroStore wrapping a short name, with a path": (
+        """
+        from session_core.kedro.store import KedroStore
+        SESSION_STORE_CLASS = KedroStore
+        SESSION_STORE_ARGS = {"store": "shelve", "path": "runs"}
+        """,
+        ("session_core.stores.shelve:ShelveStore", "runs", {}),
+    ),
+    "KedroStore without a store: the embedded default, SQLite, in Kedro's folder": (
+        """
+        from session_core.kedro import KedroStore
+        SESSION_STORE_CLASS = KedroStore
+        """,
+        ("session_core.stores.sqlite:SQLiteStore", "sessions", {}),
     ),
     "a third-party store class, not imported to resolve": (
         """
@@ -88,7 +111,7 @@ def test_computed_settings_are_read_by_running_the_module(tmp_path: Path) -> Non
         tmp_path / "project",
         """
         from pathlib import Path
-        from session_core.stores.kedro import KedroShelveStore
+        from session_core.kedro import KedroShelveStore
         SESSION_STORE_CLASS = KedroShelveStore
         SESSION_STORE_ARGS = {"path": str(Path(__file__).parents[2] / "history")}
         """,
@@ -101,7 +124,7 @@ def test_a_custom_source_dir_is_honoured(tmp_path: Path) -> None:
     pyproject = PYPROJECT.replace('source_dir = "src"', 'source_dir = "code"')
     project = kedro_project(
         tmp_path / "project",
-        "from session_core.stores.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n",
+        "from session_core.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n",
         pyproject,
         source_dir="code",
     )
@@ -128,7 +151,7 @@ def test_tool_session_core_and_the_environment_come_before_kedro_settings(
     pyproject = PYPROJECT + '\n[tool.session_core]\nstore = "duckdb:///team.duckdb"\n'
     project = kedro_project(
         tmp_path / "project",
-        "from session_core.stores.kedro import KedroShelveStore\nSESSION_STORE_CLASS = KedroShelveStore\n",
+        "from session_core.kedro import KedroShelveStore\nSESSION_STORE_CLASS = KedroShelveStore\n",
         pyproject,
     )
     assert resolve_store(project_path=project).class_path == "session_core.stores.duckdb:DuckDBStore"
@@ -142,7 +165,7 @@ def test_tool_session_core_and_the_environment_come_before_kedro_settings(
     ids=["Kedro's default folder", "the new folder of a file"],
 )
 def test_a_new_store_folder_is_created_ignored_by_git(args: dict | None, folder: str, tmp_path: Path) -> None:
-    settings = "from session_core.stores.kedro import KedroDuckDBStore\nSESSION_STORE_CLASS = KedroDuckDBStore\n"
+    settings = "from session_core.kedro import KedroDuckDBStore\nSESSION_STORE_CLASS = KedroDuckDBStore\n"
     if args is not None:
         settings += f"SESSION_STORE_ARGS = {args!r}\n"
     project = kedro_project(tmp_path / "project", settings)
@@ -152,7 +175,7 @@ def test_a_new_store_folder_is_created_ignored_by_git(args: dict | None, folder:
 
 def test_a_store_that_persists_nothing_creates_no_folder(tmp_path: Path) -> None:
     project = kedro_project(
-        tmp_path / "project", "from session_core.stores.kedro import KedroBaseSessionStore\nSESSION_STORE_CLASS = KedroBaseSessionStore\n"
+        tmp_path / "project", "from session_core.kedro import KedroBaseSessionStore\nSESSION_STORE_CLASS = KedroBaseSessionStore\n"
     )
     assert resolve_store(project_path=project).class_path == "session_core.stores.base:BaseSessionStore"
     assert not (project / "sessions").exists()
@@ -161,7 +184,7 @@ def test_a_store_that_persists_nothing_creates_no_folder(tmp_path: Path) -> None
 def test_an_existing_folder_is_left_alone(tmp_path: Path) -> None:
     project = kedro_project(
         tmp_path / "project",
-        "from session_core.stores.kedro import KedroJSONStore\nSESSION_STORE_CLASS = KedroJSONStore\n"
+        "from session_core.kedro import KedroJSONStore\nSESSION_STORE_CLASS = KedroJSONStore\n"
         "SESSION_STORE_ARGS = {'path': 'data'}\n",
     )
     (project / "data").mkdir()
@@ -174,7 +197,7 @@ def test_an_existing_folder_is_left_alone(tmp_path: Path) -> None:
     [
         ("raise RuntimeError('settings are broken')\nSESSION_STORE_CLASS = make()\n", "settings.py"),
         ("SESSION_STORE_CLASS = 42 if True else None\n", "SESSION_STORE_CLASS"),
-        ("from session_core.stores.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n"
+        ("from session_core.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n"
          "SESSION_STORE_ARGS = ['path']\n", "SESSION_STORE_ARGS"),
         ("SESSION_STORE_CLASS = (\n", "settings.py"),
     ],
@@ -190,14 +213,14 @@ def test_broken_settings_are_a_config_error_naming_them(settings: str, setting_n
 def test_nothing_but_the_kedro_modules_imports_kedro(tmp_path: Path) -> None:
     project = kedro_project(
         tmp_path / "project",
-        "from session_core.stores.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n",
+        "from session_core.kedro import KedroSQLiteStore\nSESSION_STORE_CLASS = KedroSQLiteStore\n",
     )
     code = textwrap.dedent(
         """
         import importlib, json, pkgutil, sys
         import session_core, session_core.stores, session_core.conformance
         from session_core.config import resolve_store
-        kedro_modules = {"session_core.stores.kedro", "session_core.kedro_hooks"}
+        kedro_modules = {"session_core.stores.kedro", "session_core.kedro.store", "session_core.kedro.hooks"}
         for package in (session_core, session_core.stores, session_core.conformance):
             for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
                 if info.name not in kedro_modules and not info.name.endswith(".__main__"):

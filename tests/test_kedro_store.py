@@ -7,9 +7,11 @@ and reads the result back through the core store class, as ``list`` and ``show``
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,9 +30,10 @@ pytest.importorskip("kedro", reason="kedro is not installed (pip install 'sessio
 
 from kedro.framework.session.store import BaseSessionStore as KedroBaseSessionStore  # noqa: E402
 
+import session_core.kedro  # noqa: E402
 import session_core.stores.kedro  # noqa: E402
-from session_core.kedro_hooks import SessionCoreHooks  # noqa: E402
-from session_core.stores.kedro import KedroSQLiteStore  # noqa: E402
+from session_core.kedro import KedroSQLiteStore, KedroStore, SessionCoreHooks  # noqa: E402
+from session_core.kedro.settings import NAMED_STORES  # noqa: E402
 
 KEDRO_ID = "2026-01-02T03.04.05.678Z"
 
@@ -40,6 +43,13 @@ def private_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "spool"
     monkeypatch.setenv(spool.ENV_SPOOL, str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def default_sigterm() -> Iterator[None]:
+    """The hooks catch SIGTERM while a run is open; a test that leaves one open restores it."""
+    yield
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def kedro_data(project: Path) -> dict[str, Any]:
@@ -76,19 +86,41 @@ def unwritable(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("short_name", sorted(BUILTIN_STORES))
-def test_every_builtin_store_has_a_kedro_variant_that_kedro_accepts(short_name: str) -> None:
-    class_path, extra = BUILTIN_STORES[short_name]
-    core = load_class(class_path, extra)
-    variant = getattr(session_core.stores.kedro, f"Kedro{core.__name__}")
-    assert issubclass(variant, KedroBaseSessionStore)  # Kedro's settings validation
-    assert issubclass(variant, core)
-    assert variant.core_class_path == class_path
+def test_every_builtin_store_has_a_named_kedro_class_that_kedro_accepts(short_name: str, tmp_path: Path) -> None:
+    (name,) = [name for name, store in NAMED_STORES.items() if store == short_name]
+    named = getattr(session_core.kedro, name)
+    assert issubclass(named, KedroBaseSessionStore)  # Kedro's settings validation
+    assert named.STORE == short_name  # the settings reader and the class agree
+    store = named(path=str(tmp_path / "sessions"), session_id=KEDRO_ID)
+    assert store.spec.class_path == BUILTIN_STORES[short_name][0]
+
+
+def test_the_path_documented_before_the_move_names_the_same_classes() -> None:
+    for name in NAMED_STORES:
+        assert getattr(session_core.stores.kedro, name) is getattr(session_core.kedro, name)
+
+
+def test_kedro_store_wraps_a_store_named_by_url_relative_to_the_project(git_repo: Path) -> None:
+    store = KedroStore(path=str(git_repo / "sessions"), session_id=KEDRO_ID, store="sqlite:///runs/history.db")
+    store.update(kedro_data(git_repo))
+    SessionCoreHooks().before_pipeline_run(run_params={"run_id": KEDRO_ID})  # saves
+    store.close()
+
+    with SQLiteStore(str(git_repo / "runs" / "history.db")) as direct:
+        assert direct.load(KEDRO_ID)["project_path"] == str(git_repo)
+    assert not (git_repo / "sessions").exists()  # Kedro's default path is not used with a URL
+
+
+def test_a_named_class_refuses_a_store_argument(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        KedroSQLiteStore(path=str(tmp_path / "sessions"), session_id=KEDRO_ID, store="duckdb")
+    assert "KedroSQLiteStore" in caught.value.setting
 
 
 def test_naming_one_variant_does_not_import_the_other_backends() -> None:
     code = (
         "import sys\n"
-        "from session_core.stores.kedro import KedroSQLiteStore\n"
+        "from session_core.kedro import KedroSQLiteStore\n"
         "heavy = sorted(m for m in ('duckdb', 'fsspec', 's3fs', 'session_core.stores.duckdb', 'session_core.stores.json') if m in sys.modules)\n"
         "assert not heavy, heavy\n"
     )
@@ -99,7 +131,7 @@ def test_naming_one_variant_does_not_import_the_other_backends() -> None:
 def test_kedro_data_is_stored_as_the_portable_record(git_repo: Path, tmp_path: Path) -> None:
     store = open_kedro_store(tmp_path / "sessions")
     store.update(kedro_data(git_repo))
-    store.save()
+    SessionCoreHooks().before_pipeline_run(run_params={"run_id": KEDRO_ID})  # saves
 
     record = stored(tmp_path / "sessions")
     assert record["project_path"] == str(git_repo)
@@ -132,6 +164,14 @@ def test_an_exception_from_kedro_exit_ends_a_running_record(
     assert record["status"] == status
     assert record["ended_at"] >= record["started_at"]
     assert record["duration_s"] >= 0
+
+
+def test_a_session_closed_without_a_run_records_nothing(git_repo: Path, tmp_path: Path) -> None:
+    store = open_kedro_store(tmp_path / "sessions")
+    store.update(kedro_data(git_repo))
+    store.save()  # KedroSession.close() of a session that only explored
+    with SQLiteStore(str(tmp_path / "sessions")) as direct:
+        assert list(direct.session_ids()) == []
 
 
 def test_hooks_write_a_running_record_then_complete_it_with_timings(git_repo: Path, tmp_path: Path) -> None:
@@ -189,7 +229,7 @@ def test_an_unwritable_store_never_raises_and_the_record_waits_in_the_spool(
     store = open_kedro_store(location)  # Kedro would turn an exception here into a failed session
     assert dict(store) == {}
     store.update(kedro_data(git_repo))
-    store.save()
+    SessionCoreHooks().before_pipeline_run(run_params={"run_id": KEDRO_ID})  # saves
 
     (entry,) = spool.entries(private_spool)
     assert entry.session_id == KEDRO_ID
@@ -205,7 +245,7 @@ def test_a_successful_save_clears_a_record_spooled_earlier(git_repo: Path, tmp_p
     spool.put(private_spool, target, {"session_id": KEDRO_ID, "status": "running"}, "S3 blip")
     store = open_kedro_store(tmp_path / "sessions")
     store.update(kedro_data(git_repo))
-    store.save()
+    SessionCoreHooks().before_pipeline_run(run_params={"run_id": KEDRO_ID})  # saves
     # a later flush must not replace the finished record with the stale running one
     assert list(spool.entries(private_spool)) == []
 

@@ -7,15 +7,18 @@ no ``session_core_meta``. The fixture builds it with the DDL kedro-viz's models 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from session_core import cli
-from session_core.errors import FormatVersionError
+from session_core.errors import FormatVersionError, StoreError
 from session_core.migrate.upgrade import upgrade_store
 from session_core.registry import StoreSpec
+from session_core.store import FormatUpgrade, SessionStore
 from session_core.stores.sqlite import SQLiteStore
 from tests.test_migrate import file_digest, fill_sqlite, run_migrate, url
 from tests.test_migrate_legacy import kedro_id, kedro_viz_blob, make_kedro_viz_db
@@ -93,3 +96,65 @@ def test_a_store_from_a_newer_version_is_refused_by_open_and_by_upgrade(tmp_path
     assert code == 1
     assert not list(tmp_path.glob("*backup*"))
     assert file_digest(db) == before
+
+
+class FolderStore(SessionStore):
+    """A minimal third-party store in format 2 that upgrades its own format 1 (a ``format``
+    file in its folder): the dispatch knows no backend, only the hooks."""
+
+    FORMAT_VERSION = 2
+    UPGRADABLE_FROM = frozenset({1})
+
+    def _setup(self, path: Any, fail_backup: bool = False) -> None:
+        self._folder = Path(path)
+
+    def _stored_format_version(self) -> int | None:
+        return int((self._folder / "format").read_text())
+
+    def _get(self, session_id: str) -> None:
+        return None
+
+    @classmethod
+    def backup_for_upgrade(cls, path: Any, found: int, location: str, fail_backup: bool = False) -> Path:
+        if fail_backup:
+            raise StoreError(location, "backup", "disk full")
+        backup = Path(f"{path}.backup")
+        shutil.copytree(path, backup)
+        return backup
+
+    @classmethod
+    def upgrade_format(cls, path: Any, found: int, location: str, fail_backup: bool = False) -> FormatUpgrade:
+        (Path(path) / "format").write_text(str(cls.FORMAT_VERSION))
+        return FormatUpgrade(0, [])
+
+
+@pytest.fixture
+def format1_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "store"
+    folder.mkdir()
+    (folder / "format").write_text("1")
+    return folder
+
+
+def test_a_backend_upgrades_its_own_format_after_its_backup(format1_folder: Path):
+    result = upgrade_store(StoreSpec(f"{__name__}:FolderStore", str(format1_folder)))
+    assert (result.from_version, result.to_version) == (1, 2)
+    assert (result.backup / "format").read_text() == "1"
+    assert (format1_folder / "format").read_text() == "2"
+
+
+def test_no_upgrade_runs_when_the_backup_fails(format1_folder: Path):
+    with pytest.raises(StoreError):
+        upgrade_store(StoreSpec(f"{__name__}:FolderStore", str(format1_folder), {"fail_backup": True}))
+    assert (format1_folder / "format").read_text() == "1"
+
+
+class NoUpgradesStore(FolderStore):
+    UPGRADABLE_FROM = frozenset()
+
+
+def test_a_store_class_without_upgrades_refuses_its_old_format_and_backs_nothing_up(format1_folder: Path):
+    with pytest.raises(FormatVersionError) as info:
+        upgrade_store(StoreSpec(f"{__name__}:NoUpgradesStore", str(format1_folder)))
+    assert info.value.found == 1
+    assert not Path(f"{format1_folder}.backup").exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from session_core import Session
-from session_core.errors import InvalidSessionId, InvalidValue, SessionError, StoreError
+from session_core.errors import ConfigError, InvalidSessionId, InvalidValue, SessionError, StoreError
 from session_core.redact import REDACTED
 from session_core.stores.sqlite import SQLiteStore
 from tests.git_repos import git
@@ -123,6 +123,22 @@ def test_the_store_property_is_a_copy(tmp_path, db, spool):
         session.store["cli"]["args"].append("x")
         assert session.status == "running"
         assert "x" not in session.store["cli"]["args"]
+
+
+def test_the_record_property_is_a_copy_of_the_record_that_is_saved(tmp_path, db, spool):
+    with Session.create(project_path=tmp_path, store=db, spool_dir=spool, git=False) as session:
+        session.update(accuracy=0.5)
+        session.record["accuracy"] = 0.99
+        assert session.record == session.store  # Kedro's name for the same copy
+        assert session.record["accuracy"] == 0.5
+    assert stored(db, session.session_id) == session.record
+
+
+def test_a_store_option_mistake_raises_and_is_not_spooled(tmp_path, spool):
+    with pytest.raises(ConfigError):
+        Session.create(project_path=tmp_path, store="sqlite:///runs.db", store_args={"no_such_option": 1},
+                       spool_dir=spool, git=False)
+    assert not spool.exists()
 
 
 def test_user_keys_join_the_record_but_cannot_forge_the_outcome(tmp_path, db, spool):

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from session_core.atomic import temp_name
 from session_core.errors import CorruptRecord, FormatVersionError, StoreTimeout, UnsafeRecord
 from session_core.stores.shelve import OLD_DIR, RECORD_KEY, TMP_DIR, VERSION_FILE, ShelveStore
 from tests.subprocesses import holding, run_all, start
@@ -112,7 +113,7 @@ def test_a_save_interrupted_after_its_swap_keeps_the_new_record(tmp_path: Path) 
 
 def test_stale_temporary_entries_are_swept_and_fresh_ones_never_listed(tmp_path: Path) -> None:
     ShelveStore(tmp_path).write("s1", {})
-    stale, fresh = tmp_path / TMP_DIR / "shelf.1.dead", tmp_path / TMP_DIR / "shelf.2.live"
+    stale, fresh = tmp_path / TMP_DIR / temp_name("shelf"), tmp_path / TMP_DIR / temp_name("shelf")
     stale.mkdir()
     fresh.mkdir()
     two_hours_ago = time.time() - 7200

@@ -9,12 +9,14 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ..kinds import Status, choices
+
 HELP = "list recorded sessions, newest first"
 COLUMNS = ("id", "status", "started", "duration", "branch", "sha", "command")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--status", choices=("running", "completed", "failed", "interrupted"))
+    parser.add_argument("--status", choices=choices(Status))
     parser.add_argument("--branch", help="only sessions recorded on this git branch")
     parser.add_argument("--limit", type=int, default=20, help="at most this many rows (0: all; default 20)")
     parser.add_argument("--json", action="store_true", help="one JSON record per line")

@@ -18,6 +18,8 @@ import sys
 import time
 from typing import Any
 
+from ..kinds import OnConflict, OutcomeKind, choices
+
 HELP = "copy every session from SRC to DST (safe to re-run), or --upgrade a store's format"
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -30,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="an option for SRC (repeatable)")
     parser.add_argument("--dst-arg", action="append", default=[], metavar="KEY=VALUE",
                         help="an option for DST (repeatable)")
-    parser.add_argument("--on-conflict", choices=("skip", "overwrite", "fail"), default="skip",
+    parser.add_argument("--on-conflict", choices=choices(OnConflict), default=OnConflict.SKIP.value,
                         help="an id already in DST with other content: keep DST's record and "
                         "report it (skip, the default), replace it, or stop")
     parser.add_argument("--verify", action="store_true",
@@ -142,7 +144,7 @@ class _Progress:
         if outcome.error is not None:
             who = f"session {outcome.session_id}" if outcome.session_id else "store"
             self._write(f"{outcome.kind}: {who}: {outcome.error}")
-        if outcome.session_id is None or outcome.kind == "verify failed":  # not a new record
+        if outcome.session_id is None or outcome.kind is OutcomeKind.VERIFY_FAILED:  # not a new record
             return
         self._done += 1
         self._counts[outcome.kind] = self._counts.get(outcome.kind, 0) + 1

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from session_core.config import _project_relative, parse_store
+from session_core.config import project_relative, parse_store
 from session_core.errors import ConfigError, StoreNotFound
 from session_core.registry import StoreSpec, known_schemes
 
@@ -49,7 +49,7 @@ def parse_endpoint(
         rest = match["rest"]
         if not rest.startswith("/") or rest == "/":
             raise ConfigError(setting, value, f"write {scheme}:///relative/path or {scheme}:////absolute/path")
-        return StoreSpec(LEGACY_SCHEMES[scheme], _project_relative(rest[1:], project_path), dict(options or {}))
+        return StoreSpec(LEGACY_SCHEMES[scheme], project_relative(rest[1:], project_path), dict(options or {}))
     if scheme is not None and scheme not in known_schemes():
         known = ", ".join(sorted({*known_schemes(), *LEGACY_SCHEMES}))
         raise ConfigError(setting, value, f"unknown URL scheme {scheme!r} (known: {known})")

@@ -28,10 +28,11 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from session_core.errors import InvalidSessionId, RecordConflict, SessionCoreError, StoreError
 from session_core.ids import validate_session_id
+from session_core.kinds import OnConflict, OutcomeKind, choices
 from session_core.store import SessionStore
 from session_core.values import content_hash
 
@@ -40,15 +41,6 @@ from .reading import source_records
 from .verify import VerifyLog
 
 logger = logging.getLogger(__name__)
-
-OnConflict = Literal["skip", "overwrite", "fail"]
-ON_CONFLICT_CHOICES: tuple[str, ...] = ("skip", "overwrite", "fail")
-#: The outcome of one source record: exactly one of these is reported per record.
-COPIED, OVERWRITTEN, PRESENT, CONFLICT, FAILED = (
-    "copied", "overwritten", "already present", "conflict", "failed"
-)
-#: Reported after the copy, with ``verify``, for a written record that did not read back intact.
-VERIFY_FAILED = "verify failed"
 
 
 @dataclass(frozen=True)
@@ -63,14 +55,16 @@ class MigrationOptions:
             destination's ``BATCH_SIZE``).
     """
 
-    on_conflict: OnConflict = "skip"
+    on_conflict: OnConflict = OnConflict.SKIP
     verify: bool = False
     dry_run: bool = False
     batch_size: int | None = None
 
     def __post_init__(self) -> None:
-        if self.on_conflict not in ON_CONFLICT_CHOICES:
-            raise ValueError(f"on_conflict must be one of {ON_CONFLICT_CHOICES}, not {self.on_conflict!r}")
+        try:  # a plain string is taken too ("skip"), and kept as the enum member
+            object.__setattr__(self, "on_conflict", OnConflict(self.on_conflict))
+        except ValueError:
+            raise ValueError(f"on_conflict must be one of {choices(OnConflict)}, not {self.on_conflict!r}") from None
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {self.batch_size}")
 
@@ -84,7 +78,7 @@ class Outcome:
     why for ``failed`` and ``conflict`` (skipped) and ``overwritten`` (what was replaced).
     """
 
-    kind: str
+    kind: OutcomeKind
     session_id: str | None
     error: SessionCoreError | None = None
 
@@ -174,7 +168,7 @@ class Migration:
             self.report.stopped = stop.error
         except StoreError as exc:  # the source could not list, or the destination not open
             self.report.stopped = exc
-            self._emit(Outcome(FAILED, None, exc))
+            self._emit(Outcome(OutcomeKind.FAILED, None, exc))
         return self.report
 
     # ------------------------------------------------------------------ per record
@@ -192,7 +186,7 @@ class Migration:
         source_hash = content_hash(record)
         if existing == source_hash:
             self.report.already_present += 1
-            self._emit(Outcome(PRESENT, session_id))
+            self._emit(Outcome(OutcomeKind.PRESENT, session_id))
             return
         self._conflict(session_id, record, source_hash, existing)
 
@@ -200,17 +194,17 @@ class Migration:
         assert self.dst is not None
         conflict = RecordConflict(self.dst.location, session_id, source_hash, existing)
         self.report.conflicts += 1
-        if self.options.on_conflict == "overwrite":
+        if self.options.on_conflict is OnConflict.OVERWRITE:
             self._replacing[session_id] = conflict
             self._queue(session_id, record)
             return
-        self._keep(Outcome(CONFLICT, session_id, conflict))
-        if self.options.on_conflict == "fail":
+        self._keep(Outcome(OutcomeKind.CONFLICT, session_id, conflict))
+        if self.options.on_conflict is OnConflict.FAIL:
             raise _Stop(conflict)
 
     def _fail(self, session_id: str | None, error: SessionCoreError) -> None:
         self.report.failed += 1
-        self._keep(Outcome(FAILED, session_id, error))
+        self._keep(Outcome(OutcomeKind.FAILED, session_id, error))
 
     def _keep(self, outcome: Outcome) -> None:
         if len(self.report.failures) < MigrationReport.KEEP:
@@ -239,7 +233,7 @@ class Migration:
                 self.dst.write_many(batch, batch_size=len(batch))
             except SessionCoreError as exc:  # the destination is failing: reported once
                 self.report.failed += len(batch)
-                self._emit(Outcome(FAILED, None, exc))
+                self._emit(Outcome(OutcomeKind.FAILED, None, exc))
                 raise _Stop(exc) from exc
         for session_id, record in batch:
             if self._written is not None:
@@ -247,10 +241,10 @@ class Migration:
             replaced = self._replacing.pop(session_id, None)
             if replaced is None:
                 self.report.copied += 1
-                self._emit(Outcome(COPIED, session_id))
+                self._emit(Outcome(OutcomeKind.COPIED, session_id))
             else:
                 self.report.overwritten += 1
-                self._emit(Outcome(OVERWRITTEN, session_id, replaced))
+                self._emit(Outcome(OutcomeKind.OVERWRITTEN, session_id, replaced))
 
     def _verify(self, written: VerifyLog) -> None:
         assert self.dst is not None
@@ -259,7 +253,7 @@ class Migration:
         for mismatch in written.mismatches(self.dst):
             bad += 1
             self.report.failed += 1
-            self._keep(Outcome(VERIFY_FAILED, mismatch.session_id, mismatch))
+            self._keep(Outcome(OutcomeKind.VERIFY_FAILED, mismatch.session_id, mismatch))
         self.report.verified = written.count - bad
 
 

@@ -6,16 +6,20 @@ in ``pyproject.toml`` (``source_dir`` defaults to ``src``, as in Kedro).
 
 The module is first read as text with :mod:`ast`, which runs nothing and imports nothing (not
 kedro, not the project): ``SESSION_STORE_CLASS`` must then be a name bound by a top-level import
-(``from session_core.stores.kedro import KedroSQLiteStore``, ``import session_core.stores.kedro`` +
-``session_core.stores.kedro.KedroSQLiteStore``) and ``SESSION_STORE_ARGS`` a literal dict. When either is
+(``from session_core.kedro import KedroSQLiteStore``, ``import session_core.kedro`` +
+``session_core.kedro.KedroSQLiteStore``) and ``SESSION_STORE_ARGS`` a literal dict. When either is
 computed (``{"path": str(Path(__file__).parent / "x")}``, as Kedro's docs write it), the module
-is run with :func:`runpy.run_path` instead, with the source folder on ``sys.path`` as Kedro puts
-it; that imports whatever the module imports.
+is run instead, in a process of its own (:mod:`session_core.kedro.run_settings`), with the
+source folder on ``sys.path`` as Kedro puts it: whatever the module imports, prints or
+configures (kedro's logging handler on stdout) stays there, and stdout carries only our output.
 
-A Kedro-facing variant (``session_core.stores.kedro:KedroSQLiteStore``) resolves to the store it wraps
-(``sqlite``), so reading needs no kedro; Kedro's own no-op default resolves to nothing (the
-next source of the configuration order applies). Like Kedro, a store with no ``path`` gets
-``<project>/sessions``.
+Our Kedro-facing classes (:mod:`session_core.kedro.store`) resolve to the store they write to:
+``KedroSQLiteStore`` to ``sqlite``, ``KedroStore`` to its ``store`` argument
+(``{"store": "duckdb:///runs.duckdb"}``), so reading needs no kedro; Kedro's own no-op default
+resolves to nothing (the next source of the configuration order applies). Like Kedro, a store
+with no ``path`` gets ``<project>/sessions``. :func:`choose_store` is the one rule, shared with
+:class:`~session_core.kedro.store.KedroStore` itself, for which store a class and its arguments
+mean.
 """
 
 from __future__ import annotations
@@ -26,14 +30,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-from .registry import KEDRO_MODULE, kedro_variants
+from ..errors import ConfigError
 
 CLASS_SETTING = "SESSION_STORE_CLASS"
 ARGS_SETTING = "SESSION_STORE_ARGS"
 #: Kedro's default store, which persists nothing: not a choice of store for our purposes
 KEDRO_DEFAULT = "kedro.framework.session.store:BaseSessionStore"
 KEDRO_DEFAULT_FOLDER = "sessions"
+#: where our Kedro-facing classes may be imported from (the first is the documented path; the
+#: last is the path documented before they moved into this package)
+KEDRO_MODULES = ("session_core.kedro", "session_core.kedro.store", "session_core.stores.kedro")
+#: our Kedro-facing class name -> the store it always writes to; ``None``: its ``store``
+#: argument chooses (:class:`~session_core.kedro.store.KedroStore`)
+NAMED_STORES: dict[str, str | None] = {
+    "KedroStore": None,
+    "KedroBaseSessionStore": "none",
+    "KedroSQLiteStore": "sqlite",
+    "KedroDuckDBStore": "duckdb",
+    "KedroShelveStore": "shelve",
+    "KedroJSONStore": "json",
+    "KedroMemoryJSONStore": "memory",
+}
+#: what ``KedroStore`` writes to when its arguments name no ``store``: the embedded default
+DEFAULT_STORE = "sqlite"
+#: a settings module still running after this long has hung (it imports kedro: seconds at most)
+SETTINGS_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
@@ -86,11 +107,40 @@ def read_store_setting(project_path: Path, kedro_section: dict[str, Any]) -> Ked
     args = dict(args)
     args.setdefault("path", str(project_path / KEDRO_DEFAULT_FOLDER))
     module, _, name = class_path.partition(":")
-    short = kedro_variants().get(name) if module == KEDRO_MODULE else None
-    if short is not None:
-        args.pop("strict", None)  # an option of the Kedro-facing variant, not of the store
-        return KedroStoreSetting(short, args, setting)
+    if module in KEDRO_MODULES and name in NAMED_STORES:
+        store, options = choose_store(NAMED_STORES[name], args, f"{ARGS_SETTING} in {file}")
+        return KedroStoreSetting(store, options, setting)
     return KedroStoreSetting(class_path, args, setting)
+
+
+def choose_store(fixed: str | None, args: dict[str, Any], setting: str) -> tuple[str, dict[str, Any]]:
+    """The store a Kedro-facing class writes to, and that store's options, from its arguments.
+
+    Args:
+        fixed: the store the class always uses (``KedroSQLiteStore``: ``"sqlite"``), or ``None``
+            when its ``store`` argument chooses (``KedroStore``; default :data:`DEFAULT_STORE`).
+        args: the class's arguments as Kedro passes them (``path`` included); ``strict`` and
+            ``store`` belong to the class and are not passed on. A store named by URL carries
+            its own location, so Kedro's ``path`` is not used then.
+        setting: where the arguments were read, for errors.
+
+    Raises:
+        ConfigError: ``store`` given to a class that fixes its store, or not a string.
+    """
+    options = {key: value for key, value in args.items() if key not in ("strict", "store")}
+    chosen = args.get("store")
+    if fixed is not None and chosen is not None:
+        raise ConfigError(
+            setting, chosen,
+            f"this class always writes to {fixed!r}; to choose the store, use "
+            "session_core.kedro.KedroStore with {'store': ...}",
+        )
+    store = fixed or chosen or DEFAULT_STORE
+    if not isinstance(store, str):
+        raise ConfigError(setting, store, "`store` is a short name, a URL or a package.module:Class path")
+    if "://" in store:
+        options.pop("path", None)
+    return store, options
 
 
 def _read_statically(file: Path) -> tuple[str | None, Any]:
@@ -146,22 +196,33 @@ def _class_path(node: ast.expr, imports: dict[str, str]) -> str:
 
 
 def _read_by_running(file: Path, source_dir: Path) -> tuple[str | None, Any]:
-    """``(class path, args)`` from running the module, as Kedro would import it."""
-    import runpy
+    """``(class path, args)`` from running the module in a child process, as Kedro would import
+    it (see :mod:`session_core.kedro.run_settings`: nothing it prints or configures reaches us).
 
-    added = str(source_dir) not in sys.path
-    if added:
-        sys.path.insert(0, str(source_dir))
+    Raises:
+        ConfigError: the module failed, or named something that is not a class.
+    """
+    import json
+    import subprocess
+
     try:
-        namespace = runpy.run_path(str(file))
-    except Exception as exc:
-        raise ConfigError(str(file), "(module)", f"running the Kedro settings module failed ({exc!r})") from exc
-    finally:
-        if added:
-            sys.path.remove(str(source_dir))
-    cls = namespace.get(CLASS_SETTING)
-    if cls is None:
-        return None, namespace.get(ARGS_SETTING) or {}
-    if not isinstance(cls, type):
-        raise ConfigError(f"{CLASS_SETTING} in {file}", cls, "expected a class")
-    return f"{cls.__module__}:{cls.__qualname__}", namespace.get(ARGS_SETTING) or {}
+        done = subprocess.run(
+            [sys.executable, "-m", "session_core.kedro.run_settings", str(file), str(source_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=SETTINGS_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        raise ConfigError(
+            str(file), "(module)", f"the Kedro settings module still ran after {SETTINGS_TIMEOUT_S} s"
+        ) from None
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        raise ConfigError(
+            str(file), "(module)", f"running the Kedro settings module failed (exit code {done.returncode})"
+        ) from None
+    if "error" in answer:
+        raise ConfigError(answer["setting"], answer.get("value", "(module)"), answer["error"])
+    return answer["class_path"], answer["args"]

@@ -6,26 +6,35 @@ when it ends: ``completed`` with ``ended_at`` and ``duration_s`` (``after_pipeli
 ``failed`` with the exception (``on_pipeline_error``). A run killed in between stays visible as
 one that never finished.
 
+SIGTERM during a run is turned into :class:`~session_core.errors.RunInterrupted` (a
+``KeyboardInterrupt``), as the ``run`` wrapper records it: Kedro then closes its session as for
+Ctrl-C and the record says ``interrupted``. Python's default for SIGTERM ends the process with
+no cleanup at all, which would leave the record ``running`` forever. A handler the project
+installed itself is left alone.
+
 They are registered for every Kedro project through the ``kedro.hooks`` entry point
 ``session_core`` (installed with session-core). A project that disabled the plugin
 (``DISABLE_HOOKS_FOR_PLUGINS = ("session-core",)``) can name them in ``settings.py`` instead:
 ``HOOKS = (SessionCoreHooks(),)``. They act only on sessions whose store is one of our
-Kedro-facing stores (:mod:`session_core.stores.kedro`); any other store is left to Kedro. Registered twice,
+Kedro-facing stores (:mod:`session_core.kedro.store`); any other store is left to Kedro. Registered twice,
 they still write each transition once.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
+from types import FrameType
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
-from session_core.stores.kedro import KedroStore, live_store
-
-from .record import RUNNING
-from .kedro_record import end_run, start_run
+from ..errors import RunInterrupted
+from ..kinds import Status
+from .record import end_run, start_run
+from .store import KedroStore, live_store
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +43,18 @@ _CLOCKS: dict[str, float] = {}
 
 
 class SessionCoreHooks:
-    """Status and timings for Kedro sessions stored in a :class:`session_core.stores.kedro.KedroStore`."""
+    """Status and timings for Kedro sessions stored in a :class:`session_core.kedro.store.KedroStore`."""
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
         """Write the ``running`` record (a retried run in the same session starts afresh)."""
         store = _store_of(run_params)
-        if store is None or store.get("status") == RUNNING:
+        if store is None or store.get("status") == Status.RUNNING:
             return
         _CLOCKS[run_params["run_id"]] = time.perf_counter()
         start_run(store)
         store.save()
+        _catch_sigterm()
 
     @hook_impl
     def after_pipeline_run(self, run_params: dict[str, Any]) -> None:
@@ -59,11 +69,27 @@ class SessionCoreHooks:
     @staticmethod
     def _end(run_params: dict[str, Any], error: BaseException | None) -> None:
         store = _store_of(run_params)
-        if store is None or store.get("status") != RUNNING:
+        if store is None or store.get("status") != Status.RUNNING:
             return
         started = _CLOCKS.pop(run_params["run_id"], None)
+        _release_sigterm()
         end_run(store, None if started is None else time.perf_counter() - started, error)
         store.save()
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise RunInterrupted(signal.Signals(signum).name, 128 + signum)
+
+
+def _catch_sigterm() -> None:
+    """Turn SIGTERM into :class:`RunInterrupted` while the pipeline runs (main thread only)."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _release_sigterm() -> None:
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is _interrupt:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _store_of(run_params: dict[str, Any]) -> KedroStore | None:

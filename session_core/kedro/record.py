@@ -26,22 +26,21 @@ from datetime import date, datetime, time as dt_time, timezone
 from pathlib import PurePath
 from typing import Any
 
-from .record import (
-    COMPLETED,
-    FAILED,
-    INTERRUPTED,
+from ..record import (
     RECORD_VERSION,
-    RUNNING,
     current_user,
     describe_exception,
     utc_now,
 )
-from .redact import REDACTED, is_secret_name, redact_argv, redact_mapping
+from ..errors import RunInterrupted
+from ..kinds import Status
+from ..redact import REDACTED, is_secret_name, redact_argv, redact_mapping
 
 logger = logging.getLogger(__name__)
 
-#: the exception type name (as Kedro's ``__exit__`` writes it) that means "interrupted"
-INTERRUPT_TYPE = "KeyboardInterrupt"
+#: the exception type names (as Kedro's ``__exit__`` writes them) that mean "interrupted":
+#: Ctrl-C, and SIGTERM as the hooks raise it
+INTERRUPT_TYPES = ("KeyboardInterrupt", f"{RunInterrupted.__module__}.{RunInterrupted.__qualname__}")
 
 
 def portable(value: Any, key_path: str = "$") -> Any:
@@ -139,9 +138,9 @@ def normalise(data: Mapping[str, Any], package_name: str | None = None) -> dict[
 def _settle(record: dict[str, Any]) -> None:
     """Give a record that ended with an exception the status the hooks could not give it."""
     exception = record.get("exception")
-    if not isinstance(exception, dict) or record.get("status") not in (None, RUNNING):
+    if not isinstance(exception, dict) or record.get("status") not in (None, Status.RUNNING):
         return
-    record["status"] = INTERRUPTED if exception.get("type") == INTERRUPT_TYPE else FAILED
+    record["status"] = Status.INTERRUPTED if exception.get("type") in INTERRUPT_TYPES else Status.FAILED
     if record.get("ended_at") is None:
         record["ended_at"] = utc_now()
         record["duration_s"] = _seconds_between(record.get("started_at"), record["ended_at"])
@@ -157,7 +156,7 @@ def _seconds_between(start: Any, end: str) -> float | None:
 
 def start_run(data: dict[str, Any]) -> None:
     """Mark the session's data as a run that started now (status ``running``)."""
-    data.update(status=RUNNING, started_at=utc_now(), ended_at=None, duration_s=None, exception=None)
+    data.update(status=Status.RUNNING, started_at=utc_now(), ended_at=None, duration_s=None, exception=None)
 
 
 def end_run(data: dict[str, Any], duration_s: float | None, error: BaseException | None = None) -> None:
@@ -170,7 +169,7 @@ def end_run(data: dict[str, Any], duration_s: float | None, error: BaseException
         duration_s = _seconds_between(data.get("started_at"), ended)
     data.update(ended_at=ended, duration_s=None if duration_s is None else round(duration_s, 6))
     if error is None:
-        data.update(status=COMPLETED, exception=None)
+        data.update(status=Status.COMPLETED, exception=None)
         return
-    status = INTERRUPTED if isinstance(error, KeyboardInterrupt) else FAILED
+    status = Status.INTERRUPTED if isinstance(error, KeyboardInterrupt) else Status.FAILED
     data.update(status=status, exception=describe_exception(error))
