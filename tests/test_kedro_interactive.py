@@ -18,7 +18,16 @@ from typing import Any
 
 import pytest
 
-from tests.kedro_project import COMMAND_TIMEOUT_S, command_env, listed, make_project, run_python, select_store, settings_text
+from tests.kedro_project import (
+    COMMAND_TIMEOUT_S,
+    command_env,
+    head_sha,
+    listed,
+    make_project,
+    run_python,
+    select_store,
+    settings_text,
+)
 
 pytest.importorskip("kedro", reason="kedro is not installed (pip install 'session-core[kedro]')")
 pytest.importorskip("IPython", reason="IPython is not installed (pip install 'session-core[kedro]')")
@@ -63,13 +72,13 @@ def show_answer(expression: str) -> str:
 def test_kedro_ipython_holds_the_session_id_and_run_data_and_exploring_records_nothing(
     project: Path, spool_dir: Path
 ) -> None:
-    code = "catalog.list()\n" + show_answer('{"id": session.session_id, "store": session.store}')
+    code = "assert catalog.load(\"params:x\") == 21\n" + show_answer('{"id": session.session_id, "store": session.store}')
     found = answer(kedro_ipython(project, spool_dir, code).stdout)
 
     assert KEDRO_ID.match(found["id"])
     assert found["store"]["session_id"] == found["id"]
     assert found["store"]["project_path"] == str(project)
-    assert found["store"]["cli"]["command_name"] == "ipython"
+    assert head_sha(project).startswith(found["store"]["git"]["commit_sha"])  # Kedro's short sha
     assert listed(project, spool_dir) == []
 
 
