@@ -152,3 +152,34 @@ def test_the_kedro_slice_is_imported_only_by_itself_the_old_path_and_the_setting
 @pytest.mark.parametrize("layer", ["session_core.commands", "session_core.migrate"])
 def test_commands_and_migrate_open_stores_only_through_the_registry(layer: str) -> None:
     assert offenders(lambda imp: within(imp.module, layer) and within(imp.name, "session_core.stores")) == []
+
+
+def foreign_private_attributes(file: Path) -> Iterator[str]:
+    """``obj._name`` in ``file`` where ``obj`` is not ``self``/``cls``/``super()`` and ``_name``
+    is not defined in the same module: reading another layer's private state."""
+    tree = ast.parse(file.read_text("utf-8"), str(file))
+    own = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    own |= {
+        target.attr
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Assign, ast.AnnAssign))
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Attribute)
+    }
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or not node.attr.startswith("_") or node.attr.startswith("__"):
+            continue
+        owner = node.value
+        if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+            continue
+        if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
+            continue
+        if node.attr not in own:
+            yield f"{module_name(file)}:{node.lineno} {ast.unparse(node)}"
+
+
+def test_no_layer_reads_another_layers_private_attributes() -> None:
+    """A store's location is its public ``path``/``location``, not ``store._path``."""
+    found = [hit for folder in PACKAGE_DIRS for file in sorted((REPO / folder).rglob("*.py"))
+             for hit in foreign_private_attributes(file)]
+    assert found == []
