@@ -2,13 +2,20 @@
 
 A backend author provides one fixture, ``store_spec``; everything else is derived from it:
 fresh instances in this process (:meth:`ScenarioBase.open_store`), fresh processes (the spec is
-pickled to them), the store class and its declared capabilities.
+pickled to them), the store class and the capabilities an instance declares.
+
+Capabilities are read from an instance, not the class (an S3 JSON store is ``shared``, a local
+one is not). The probe instance is opened at a sibling location of the spec's, so that a
+scenario still starts from a store that was never opened (the crash scenario kills a writer
+while it creates the store).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import ClassVar
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -16,7 +23,7 @@ from hypothesis import HealthCheck, Phase, settings
 from session_core.registry import StoreSpec
 from session_core.store import Capabilities, SessionStore
 
-from ._scenario import missing_capabilities, required_capabilities, scenario_id, skip_reason
+from ._scenario import declared_names, missing_capabilities, required_capabilities, scenario_id, skip_reason
 
 #: Hypothesis settings of the suite: reproducible (derandomized), nothing written to the
 #: current folder (no example database), no deadline (stores do I/O). The same test method
@@ -40,6 +47,29 @@ HYPOTHESIS_SETTINGS = settings(
 OpenStore = Callable[..., SessionStore]
 
 
+def sibling_location(path: Any) -> Any:
+    """A location beside ``path`` of the same kind (a URL prefix, a file or a folder)."""
+    if isinstance(path, str) and "://" in path:
+        return f"{path.rstrip('/')}-capability-probe"
+    if isinstance(path, (str, Path)):
+        local = Path(path)
+        return str(local.with_name(f"capability-probe-{local.name}"))
+    return path
+
+
+def declared_capabilities(spec: StoreSpec) -> Capabilities:
+    """What an instance of ``spec``'s store declares, read from a probe at a sibling location.
+
+    Raises:
+        StoreError, ConfigError: the store cannot be opened there (the test then errors with it).
+    """
+    probe = replace(spec, path=sibling_location(spec.path)).open()
+    try:
+        return probe.capabilities
+    finally:
+        probe.close()
+
+
 class ScenarioBase:
     """Fixtures and per-test rules common to every scenario class."""
 
@@ -61,8 +91,9 @@ class ScenarioBase:
         return store_spec.store_class()
 
     @pytest.fixture
-    def capabilities(self, store_class: type[SessionStore]) -> Capabilities:
-        return store_class.capabilities
+    def capabilities(self, store_spec: StoreSpec) -> Capabilities:
+        """What an instance of the store under test declares."""
+        return declared_capabilities(store_spec)
 
     @pytest.fixture
     def open_store(self, store_spec: StoreSpec) -> Iterator[OpenStore]:
@@ -86,14 +117,16 @@ class ScenarioBase:
         scenario = scenario_id(item.name)
         if scenario is None:
             return
-        store_class = store_spec.store_class()
         required = required_capabilities(item)
         item.user_properties.extend(
             [("scenario", scenario), ("store", store_spec.class_path), ("needs", ",".join(required))]
         )
-        missing = missing_capabilities(store_class, required)
-        if missing:
-            pytest.skip(skip_reason(store_class, scenario, missing))
+        if required:
+            declared: Capabilities = request.getfixturevalue("capabilities")
+            item.user_properties.append(("declares", ",".join(declared_names(declared))))
+            missing = missing_capabilities(declared, required)
+            if missing:
+                pytest.skip(skip_reason(store_spec.store_class().__name__, scenario, missing))
         reason = self.expected_failures.get(scenario)
         if reason is not None:
             item.add_marker(pytest.mark.xfail(reason=f"{scenario}: {reason}", strict=True))

@@ -4,7 +4,7 @@ A conformance test carries its stable id in its name (``test_SC_RT_001_fixed_cor
 is ``SC-RT-001``, shown in every pytest report line, selectable with ``-k SC_RT_001`` and
 documented under the same number in ``docs/conformance.md``. A test that only makes sense for
 stores with a capability says so with :func:`needs`; it is skipped, with the reason printed,
-for a store whose class declares that capability false.
+for a store whose instance declares that capability false.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ _ID_IN_NAME = re.compile(r"SC_([A-Z]+)_(\d{3})")
 SCENARIO_ID = re.compile(r"^SC-([A-Z]+)-(\d{3})$")
 
 #: Categories in report order.
-CATEGORIES = ("RT", "STATE", "PERSIST", "ISO", "LIST", "CONC", "CRASH", "BAD", "SEC")
+CATEGORIES = (
+    "ID", "RT", "STATE", "PERSIST", "FRESH", "ISO", "LIST", "BATCH", "CONC", "SHARED", "CRASH", "VER", "BAD", "SEC"
+)
 CAPABILITY_NAMES = tuple(field.name for field in fields(Capabilities))
 NEEDS_MARKER = "needs_capability"
 
@@ -67,12 +69,17 @@ def required_capabilities(item: pytest.Item) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def missing_capabilities(store_class: type, required: tuple[str, ...]) -> list[str]:
-    """Those of ``required`` that ``store_class.capabilities`` declares false."""
-    return [name for name in required if not getattr(store_class.capabilities, name)]
+def missing_capabilities(capabilities: Capabilities, required: tuple[str, ...]) -> list[str]:
+    """Those of ``required`` that ``capabilities`` (an instance's declaration) lacks."""
+    return [name for name in required if not getattr(capabilities, name)]
 
 
-def skip_reason(store_class: type, scenario: str, missing: list[str]) -> str:
+def declared_names(capabilities: Capabilities) -> list[str]:
+    """The capabilities declared true, in field order."""
+    return [name for name in CAPABILITY_NAMES if getattr(capabilities, name)]
+
+
+def skip_reason(store_name: str, scenario: str, missing: list[str]) -> str:
     """The printed reason for skipping ``scenario`` on a store lacking ``missing``."""
     declared = ", ".join(f"{name}=False ({CAPABILITY_MEANING[name]})" for name in missing)
-    return f"{scenario}: {store_class.__name__} declares {declared}"
+    return f"{scenario}: {store_name} declares {declared}"

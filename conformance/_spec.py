@@ -12,11 +12,19 @@ from session_core.errors import ConfigError
 from session_core.registry import StoreSpec
 
 
-def spec_for_option(value: str, options: dict[str, Any], folder: Path) -> StoreSpec:
+#: The folder handed to a store named without a location (``package.module:Class`` alone).
+FRESH_FOLDER = "store"
+
+
+def spec_for_option(value: str, options: dict[str, Any], folder: Path, *, create: bool = False) -> StoreSpec:
     """Resolve ``--store`` like the toolkit's configuration does, rooted in ``folder``.
 
     Short names and relative URLs land inside ``folder`` (a fresh temporary folder per test);
-    URL stores (``s3://bucket/prefix``, ``memory://``) get a fresh sub-prefix per test.
+    URL stores (``s3://bucket/prefix``, ``memory://``) get a fresh sub-prefix per test. A class
+    path given without ``path`` gets a fresh empty folder of its own (``folder/store``, made
+    when ``create`` is true), so an author's first command tests the store instead of failing
+    every scenario with "needs a path"; ``--store-arg path=NAME`` names a file or folder inside
+    ``folder`` instead.
 
     Raises:
         ConfigError: the value is not a store, or names a fixed local location, which every test
@@ -24,6 +32,11 @@ def spec_for_option(value: str, options: dict[str, Any], folder: Path) -> StoreS
     """
     spec = parse_store(value, options, project_path=folder, setting="--store")
     path = spec.path
+    if path is None and ":" in value and "://" not in value:
+        fresh = folder / FRESH_FOLDER
+        if create:
+            fresh.mkdir(parents=True, exist_ok=True)
+        return replace(spec, path=str(fresh))
     if isinstance(path, str) and "://" in path:
         joint = "" if path.endswith("/") else "/"
         return replace(spec, path=f"{path}{joint}conformance-{uuid.uuid4().hex}")

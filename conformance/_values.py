@@ -151,6 +151,37 @@ def large_record() -> dict[str, Any]:
     }
 
 
+#: The size of the record that must round-trip whole or be refused at save, never truncated.
+HUGE_MIB = 24
+
+
+def huge_record() -> dict[str, Any]:
+    """A record of :data:`HUGE_MIB` MiB: one long string, and many small ones after it."""
+    return {
+        "head": "first key",
+        "blob": "0123456789abcdef" * ((HUGE_MIB - 1) * MIB // 16),
+        "lines": [f"line {number:07d}" for number in range(MIB // 16)],
+        "tail": "last key",
+    }
+
+
+#: Records that must come back exactly as given, key order included.
+AS_GIVEN: dict[str, dict[str, Any]] = {
+    "key order": {"zeta": 1, "alpha": 2, "Mid": 3, "10": 4, "9": 5, "": 6, "nested": {"b": 1, "a": 2}},
+    "strings that look like JSON": {
+        "object": '{"a": 1}',
+        "list": "[1, 2]",
+        "number": "42",
+        "float": "1.0",
+        "true": "true",
+        "null": "null",
+        "quoted": '"quoted"',
+    },
+    "another session's id": {"session_id": "2021-08-10T12.12.42.311Z", "package_name": "spaceflights"},
+    "reserved-looking keys": {"_id": "x", "__format_version__": 99, "record": None, "id": "other"},
+}
+
+
 class _Unportable:
     """An arbitrary object: outside the portable model."""
 

@@ -16,6 +16,9 @@ from session_core.registry import StoreSpec
 
 from ._records import session_record, versioned_record, whole_version, writer_record
 
+#: Sessions each of the two writers of the shared scenario creates.
+SHARED_SESSIONS = 4
+
 
 def run(index: int, work: Callable[..., Any], args: tuple[Any, ...], results: Any) -> None:
     """Run ``work(*args)`` and put ``(index, "ok", value)`` or ``(index, "error", text)``."""
@@ -128,3 +131,77 @@ def crash_writer(
         store.write(overwrite_id, versioned_record(version, payload_chars))
         conn.send(("rewritten", version))
         number += 1
+
+
+def apply_changes(spec: StoreSpec, writes: dict[str, dict[str, Any]], deletes: list[str]) -> int:
+    """Write ``writes`` (through Kedro's face) and delete ``deletes`` in a fresh process."""
+    for session_id, record in writes.items():
+        store = spec.open(session_id)
+        try:
+            store.clear()
+            store.update(record)
+            store.save()
+        finally:
+            store.close()
+    store = spec.open()
+    try:
+        for session_id in deletes:
+            store.delete(session_id)
+    finally:
+        store.close()
+    return len(writes) + len(deletes)
+
+
+def observe(spec: StoreSpec, session_ids: list[str], listing: bool) -> dict[str, Any]:
+    """What a fresh process sees: each id's record (``None`` when not found) and the listing."""
+    store = spec.open()
+    try:
+        seen: dict[str, Any] = {"records": {}}
+        for session_id in session_ids:
+            seen["records"][session_id] = store.load(session_id) if store.has_session(session_id) else None
+        if listing:
+            seen["listed"] = list(store.session_ids())
+            seen["iterated"] = [session_id for session_id, _ in store.iter_records()]
+        return seen
+    finally:
+        store.close()
+
+
+def share_one_location(spec: StoreSpec, sync: Any, me: int, other: int, listing: bool) -> list[str]:
+    """One of two writers on one location: write, read the other's, rewrite and delete, re-read.
+
+    Returns what was wrong, as seen from this process.
+    """
+    mine = [f"shared-{me}-{number}" for number in range(SHARED_SESSIONS)]
+    theirs = [f"shared-{other}-{number}" for number in range(SHARED_SESSIONS)]
+    problems: list[str] = []
+    store = spec.open()
+    try:
+        sync.wait()
+        for session_id in mine:
+            store.write(session_id, session_record(session_id))
+        sync.wait()
+        if listing and (listed := [sid for sid in store.session_ids() if sid.startswith("shared-")]) != sorted({*mine, *theirs}):
+            problems.append(f"writer {me}: listed {listed} after both wrote, expected {sorted({*mine, *theirs})}")
+        for session_id in theirs:
+            if not store.has_session(session_id) or store.load(session_id) != session_record(session_id):
+                problems.append(f"writer {me}: {session_id} written by the other process is missing or differs")
+        reader = spec.open(theirs[0])
+        if dict(reader) != session_record(theirs[0]):
+            problems.append(f"writer {me}: a new mapping of {theirs[0]} does not hold the other's record")
+        reader.close()
+        store.write(theirs[0], {"overwritten by": me})
+        store.delete(mine[1])
+        sync.wait()
+        if (found := store.load(mine[0]) if store.has_session(mine[0]) else None) != {"overwritten by": other}:
+            problems.append(f"writer {me}: {mine[0]} holds {found}, expected the other's overwrite")
+        if store.has_session(theirs[1]):
+            problems.append(f"writer {me}: {theirs[1]}, deleted by the other process, is still found")
+        if listing:
+            expected = sorted({*mine, *theirs} - {mine[1], theirs[1]})
+            if (listed := [sid for sid in store.session_ids() if sid.startswith("shared-")]) != expected:
+                problems.append(f"writer {me}: listed {listed}, expected {expected}")
+        sync.wait()
+        return problems
+    finally:
+        store.close()

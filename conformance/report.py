@@ -9,14 +9,12 @@ of each outcome, then every skip with its reason, every expected failure and eve
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import pytest
 
-from session_core.errors import ConfigError
-from session_core.registry import load_class
-
-from ._scenario import CATEGORIES, category, scenario_id
+from .promises import promises_of
+from ._scenario import CAPABILITY_NAMES, CATEGORIES, category, scenario_id
 
 OUTCOMES = ("passed", "failed", "skipped", "xfailed")
 _SEVERITY = {"passed": 0, "xfailed": 1, "skipped": 2, "failed": 3}
@@ -30,6 +28,7 @@ class ScenarioOutcome:
     group: str
     store: str = ""
     needs: tuple[str, ...] = ()
+    declares: tuple[str, ...] | None = None
     outcome: str = "passed"
     detail: str = ""
 
@@ -57,6 +56,8 @@ class ConformanceReport:
         entry.store = properties.get("store", entry.store)
         if "needs" in properties:
             entry.needs = tuple(filter(None, properties["needs"].split(",")))
+        if "declares" in properties:
+            entry.declares = tuple(filter(None, properties["declares"].split(",")))
         outcome, detail = _outcome(report)
         if outcome and _SEVERITY[outcome] >= _SEVERITY[entry.outcome]:
             entry.outcome, entry.detail = outcome, detail
@@ -117,22 +118,26 @@ def _order(scenario: str) -> tuple[int, str]:
     return (CATEGORIES.index(name) if name in CATEGORIES else len(CATEGORIES), scenario)
 
 
-def _capability_line(store: str) -> str:
+def _capability_line(store: str, declared: tuple[str, ...] | None) -> str:
+    """The store and what its instance declared (as read by the scenarios' probe)."""
     if not store:
         return "  store: not resolved (see the skip reasons)"
-    try:
-        capabilities = load_class(store).capabilities
-    except ConfigError as exc:
-        return f"  store {store}: {exc}"
-    names = [item.name for item in fields(capabilities)]
-    declared = [name for name in names if getattr(capabilities, name)]
-    lacking = [name for name in names if not getattr(capabilities, name)]
+    if declared is None:
+        return f"  store {store}: capabilities not read (no scenario that needs one ran)"
+    lacking = [name for name in CAPABILITY_NAMES if name not in declared]
     return f"  store {store}: declares {', '.join(declared) or 'nothing'}; not declared: {', '.join(lacking) or 'none'}"
+
+
+def _failure_line(entry: ScenarioOutcome) -> str:
+    """A failed scenario, the promises it checks, and what it observed."""
+    kept = "; ".join(f"promise {promise.number} ({promise.title})" for promise in promises_of(entry.scenario))
+    return f"    {entry.scenario}  breaks {kept or 'no numbered promise'}\n      observed: {entry.detail}"
 
 
 def _render_group(group: str, entries: list[ScenarioOutcome]) -> list[str]:
     store = next((entry.store for entry in entries if entry.store), "")
-    lines = [f"{group}", _capability_line(store)]
+    declared = next((entry.declares for entry in entries if entry.declares is not None), None)
+    lines = [f"{group}", _capability_line(store, declared)]
     lines.append(f"  {'category':<9} {'needs':<28} " + " ".join(f"{name:>7}" for name in OUTCOMES))
     by_category: dict[str, list[ScenarioOutcome]] = defaultdict(list)
     for entry in entries:
@@ -141,9 +146,13 @@ def _render_group(group: str, entries: list[ScenarioOutcome]) -> list[str]:
         needed = ", ".join(dict.fromkeys(cap for entry in members for cap in entry.needs)) or "-"
         counts = " ".join(f"{sum(entry.outcome == outcome for entry in members):>7}" for outcome in OUTCOMES)
         lines.append(f"  {name:<9} {needed:<28} {counts}")
-    for outcome, title in (("skipped", "skipped"), ("xfailed", "expected failures"), ("failed", "FAILED")):
+    for outcome, title in (("skipped", "skipped"), ("xfailed", "expected failures")):
         chosen = [entry for entry in entries if entry.outcome == outcome]
         if chosen:
             lines.append(f"  {title}:")
             lines += [f"    {entry.scenario}  {entry.detail}" for entry in chosen]
+    failed = [entry for entry in entries if entry.outcome == "failed"]
+    if failed:
+        lines.append("  FAILED:")
+        lines += [line for entry in failed for line in _failure_line(entry).splitlines()]
     return lines

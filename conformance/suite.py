@@ -5,25 +5,54 @@ from __future__ import annotations
 from typing import Any
 
 from ._scenario import SCENARIO_ID, scenario_id
+from .scenarios.batches import BatchScenarios
 from .scenarios.concurrency import ConcurrencyScenarios
 from .scenarios.crash import CrashScenarios
 from .scenarios.errors import ErrorScenarios
+from .scenarios.freshness import FreshnessScenarios
+from .scenarios.ids import IdScenarios
 from .scenarios.isolation import IsolationScenarios
 from .scenarios.listing import ListingScenarios
 from .scenarios.persist import PersistScenarios
 from .scenarios.roundtrip import RoundTripScenarios
 from .scenarios.security import SecurityScenarios
+from .scenarios.shared import SharedScenarios
 from .scenarios.state import StateScenarios
+from .scenarios.version import VersionScenarios
 
-
-class StoreConformance(
+#: One class per category, public: an author may run one category, or subclass one to add a
+#: scenario of their own (``test_SC_<CATEGORY>_9xx_...``).
+SCENARIO_CLASSES = (
+    IdScenarios,
     RoundTripScenarios,
     StateScenarios,
     PersistScenarios,
+    FreshnessScenarios,
     IsolationScenarios,
     ListingScenarios,
+    BatchScenarios,
     ConcurrencyScenarios,
+    SharedScenarios,
     CrashScenarios,
+    VersionScenarios,
+    ErrorScenarios,
+    SecurityScenarios,
+)
+
+
+class StoreConformance(
+    IdScenarios,
+    RoundTripScenarios,
+    StateScenarios,
+    PersistScenarios,
+    FreshnessScenarios,
+    IsolationScenarios,
+    ListingScenarios,
+    BatchScenarios,
+    ConcurrencyScenarios,
+    SharedScenarios,
+    CrashScenarios,
+    VersionScenarios,
     ErrorScenarios,
     SecurityScenarios,
 ):

@@ -30,4 +30,4 @@ class TestStore(StoreConformance):
                 "`python -m session_core.conformance STORE` (STORE: short name, URL or package.module:Class)"
             )
         pairs = request.config.getoption(STORE_ARGS_OPTION, default=None) or []
-        return spec_for_option(value, parse_option_pairs(pairs, "--store-arg"), tmp_path)
+        return spec_for_option(value, parse_option_pairs(pairs, "--store-arg"), tmp_path, create=True)

@@ -97,8 +97,10 @@ class SessionStore(MutableMapping[str, Any]):
         StoreError: the backend could not open the store (the cause is attached).
     """
 
-    #: Capabilities of this store class.
-    capabilities: ClassVar[Capabilities] = Capabilities()
+    #: What this store can do. The class attribute is the default of every instance; a backend
+    #: whose abilities depend on where it is opened (an S3 JSON store is ``shared``, a local one
+    #: is not) assigns ``self.capabilities`` in :meth:`_setup`. Readers ask the instance.
+    capabilities: Capabilities = Capabilities()
     #: Records per backend call in :meth:`write_many` unless the caller says otherwise; a
     #: backend whose every call has a fixed cost (DuckDB: attach and checkpoint) asks for more.
     BATCH_SIZE: ClassVar[int] = 1000
@@ -403,6 +405,7 @@ class SessionStore(MutableMapping[str, Any]):
         return self.FORMAT_VERSION if found is None else found
 
     def _check_capability(self, name: str) -> None:
+        """Raise :class:`NotSupported` when this instance does not declare ``name``."""
         if not getattr(self.capabilities, name):
             raise NotSupported(type(self).__name__, name)
 

@@ -182,8 +182,12 @@ class LocalFolder:
         return True
 
     def names(self) -> Iterator[str]:
-        """Sorted file names. A folder cannot be listed in order, so the names (not the files)
-        are held in memory to sort them: about 100 bytes per session."""
+        """Sorted names. A folder cannot be listed in order, so the names (not the files)
+        are held in memory to sort them: about 100 bytes per session.
+
+        Every entry not starting with a dot is listed, whatever its type: an entry that cannot
+        be read as a record (a folder in a record's place) must fail when it is read, not
+        vanish from the listing as if the session did not exist."""
         names: list[str] = []
         temps: list[str] = []
         with os.scandir(self.path) as entries:
@@ -192,7 +196,7 @@ class LocalFolder:
                 if name[0] == ".":  # no id starts with a dot: temp files and housekeeping
                     if TEMP_NAME.match(name):
                         temps.append(name)
-                elif entry.is_file(follow_symlinks=False):
+                else:
                     names.append(name)
         if temps:
             sweep_temp_files(self.path, self.temp_max_age, temps)

@@ -123,7 +123,7 @@ class JSONStore(SessionStore):
         if local:
             self._url = root
         self._sessions: Folder = open_folder(fs, f"{root}/{SESSIONS_FOLDER}", temp_max_age=temp_max_age)
-        self.capabilities = capabilities_for(protocols(fs), local)  # type: ignore[misc]
+        self.capabilities = capabilities_for(protocols(fs), local)
         self._version = self._read_or_create_marker()
 
     def _read_or_create_marker(self) -> int:

@@ -1,8 +1,9 @@
-"""The conformance suite tested against deliberately broken stores (``tests/broken_stores.py``).
+"""The conformance suite tested against deliberately broken stores (``tests/broken_stores/``).
 
 A suite that passes a broken store is a bug in the suite: each broken store must fail exactly
-its expected scenarios, and only those. Each run selects the categories that the bug could
-touch (``-k``) to stay fast; the correct stores run the whole suite in
+the scenarios it names, and pass a sanity set. To stay fast, each broken store runs only those
+scenarios, all broken stores in one pytest session (one for those caught in this process, one
+for those that need other processes); the correct stores run the whole suite in
 ``tests/test_conformance_builtin.py``.
 """
 
@@ -22,8 +23,10 @@ import pytest
 # Imported before pytester's inline runs, which drop every module imported during a run: the
 # suite's modules must stay the ones its spawned workers are pickled from, and multiprocessing
 # must keep one resource tracker across runs.
-import session_core.conformance.suite  # noqa: F401
+from session_core.conformance import StoreConformance
 from session_core.conformance._scenario import scenario_id
+from session_core.conformance.promises import PROMISES
+from tests.broken_stores import BrokenStore, all_broken_stores
 
 pytest_plugins = ["pytester"]
 
@@ -44,9 +47,21 @@ class TestUnderTest(StoreConformance):
         return StoreSpec({class_path!r}, str(tmp_path / "sessions.db"))
 """
 
-#: Every category that needs no extra process, without the slow 1,200-session listing.
-IN_PROCESS = "(SC_RT or SC_STATE or SC_PERSIST or SC_ISO or SC_LIST or SC_BAD or SC_SEC) and not SC_LIST_003"
-PROCESSES = "SC_CONC or SC_CRASH"
+BROKEN_CLASS = """
+
+class Test{name}(StoreConformance):
+    @pytest.fixture
+    def store_spec(self, tmp_path):
+        return StoreSpec({class_path!r}, str(tmp_path / "store"))
+"""
+
+#: Scenarios every broken store must pass (each one's bug is elsewhere): a store that cannot
+#: even open, find nothing, or refuse use after close is not "one plausible bug".
+SANITY = frozenset({"SC-BAD-001", "SC-BAD-003"})
+#: Scenarios that start other processes: the broken stores they catch run as a slow group.
+IN_OTHER_PROCESSES = ("SC-PERSIST-002", "SC-FRESH-002", "SC-STATE-002", "SC-CONC", "SC-SHARED", "SC-CRASH")
+BROKEN = all_broken_stores()
+TEST_NAMES = {scenario_id(name): name for name in dir(StoreConformance) if name.startswith("test_SC_")}
 
 
 def run_suite(
@@ -66,50 +81,67 @@ def run_suite(
     }
 
 
-@pytest.mark.parametrize(
-    ("store", "select", "expected"),
-    [
-        pytest.param("DropsNoneStore", IN_PROCESS, {"SC-RT-001", "SC-RT-002", "SC-STATE-001"}, id="drops-a-key"),
-        pytest.param(
-            "IntsToFloatsStore",
-            IN_PROCESS,
-            {
-                "SC-RT-001",
-                "SC-RT-002",
-                "SC-RT-003",
-                "SC-RT-004",
-                "SC-STATE-001",
-                "SC-PERSIST-001",
-                "SC-PERSIST-002",
-                "SC-PERSIST-003",
-                "SC-SEC-001",
-            },
-            id="ints-become-floats",
-        ),
-        pytest.param("LeakyStore", IN_PROCESS, {"SC-ISO-001", "SC-ISO-002"}, id="leaks-between-sessions"),
-        pytest.param("AcceptsTraversalStore", IN_PROCESS, {"SC-SEC-001"}, id="accepts-dot-dot-slash"),
-        pytest.param(
-            "ClaimsDeleteStore", IN_PROCESS, {"SC-ISO-002", "SC-BAD-002", "SC-BAD-004"}, id="claims-a-capability"
-        ),
-        pytest.param(
-            "NonAtomicStore", PROCESSES, {"SC-CONC-003", "SC-CRASH-001"}, id="non-atomic", marks=pytest.mark.slow
-        ),
-        pytest.param(
-            "LosesConcurrentWritesStore",
-            f"{PROCESSES} or SC_LIST",
-            {"SC-CONC-001", "SC-LIST-004"},
-            id="loses-concurrent-writes",
-            marks=pytest.mark.slow,
-        ),
-    ],
-)
-def test_broken_store_fails_exactly_its_expected_scenarios(
-    pytester: pytest.Pytester, store: str, select: str, expected: set[str]
-) -> None:
-    outcomes = run_suite(pytester, f"tests.broken_stores:{store}", select)
-    assert outcomes["failed"] == expected
-    assert outcomes["passed"], "the selection ran no passing scenario"
-    assert not outcomes["skipped"] and not outcomes["xfailed"]
+def needs_processes(broken: BrokenStore) -> bool:
+    return any(scenario.startswith(IN_OTHER_PROCESSES) for scenario in broken.caught_by)
+
+
+def broken_store_outcomes(pytester: pytest.Pytester, names: list[str]) -> dict[str, dict[str, set[str]]]:
+    """Run, in one pytest session, each named broken store's expected scenarios and the sanity
+    set; return each store's scenario ids by outcome."""
+    module = "import pytest\n\nfrom session_core.conformance import StoreConformance\nfrom session_core.registry import StoreSpec\n"
+    module += "".join(BROKEN_CLASS.format(name=name, class_path=BROKEN[name].class_path) for name in names)
+    pytester.makepyfile(test_broken=module)
+    node_ids = [
+        f"test_broken.py::Test{name}::{TEST_NAMES[scenario]}"
+        for name in names
+        for scenario in sorted(BROKEN[name].caught_by | SANITY)
+    ]
+    recorder = pytester.inline_run("-p", "no:cacheprovider", *node_ids)
+    outcomes: dict[str, dict[str, set[str]]] = {name: {"passed": set(), "skipped": set(), "failed": set()} for name in names}
+    for report in recorder.getreports("pytest_runtest_logreport"):
+        if report.when != "call" and not (report.failed or report.skipped):
+            continue
+        store = report.nodeid.split("::")[1].removeprefix("Test")
+        outcome = "failed" if report.failed else "skipped" if report.skipped else "passed"
+        outcomes[store][outcome].add(scenario_id(report.nodeid))
+    return outcomes
+
+
+def caught_problems(outcomes: dict[str, dict[str, set[str]]]) -> dict[str, list[str]]:
+    """What is wrong, per broken store that did not fail exactly its expected scenarios."""
+    problems: dict[str, list[str]] = {}
+    for name, found in outcomes.items():
+        expected = BROKEN[name].caught_by
+        mine = []
+        if found["failed"] != expected:
+            mine.append(f"promise {BROKEN[name].promise}: failed {sorted(found['failed'])}, expected {sorted(expected)}")
+        if found["skipped"]:
+            mine.append(f"skipped {sorted(found['skipped'])}")
+        if not SANITY - expected <= found["passed"]:
+            mine.append(f"sanity scenarios {sorted(SANITY - expected - found['passed'])} did not pass")
+        if mine:
+            problems[name] = mine
+    return problems
+
+
+def assert_each_caught(pytester: pytest.Pytester, names: list[str]) -> None:
+    problems = caught_problems(broken_store_outcomes(pytester, names))
+    report = [f"{name}: {problem}" for name, found in problems.items() for problem in found]
+    assert not problems, f"{len(names) - len(problems)} of {len(names)} caught as expected:\n" + "\n".join(report)
+
+
+def test_every_broken_store_caught_in_this_process_fails_exactly_its_scenarios(pytester: pytest.Pytester) -> None:
+    assert_each_caught(pytester, sorted(name for name, broken in BROKEN.items() if not needs_processes(broken)))
+
+
+@pytest.mark.slow
+def test_every_broken_store_caught_with_other_processes_fails_exactly_its_scenarios(pytester: pytest.Pytester) -> None:
+    assert_each_caught(pytester, sorted(name for name, broken in BROKEN.items() if needs_processes(broken)))
+
+
+def test_there_are_at_least_thirty_broken_stores_and_one_per_promise() -> None:
+    assert len(BROKEN) >= 30
+    assert {promise.number for promise in PROMISES} == {broken.promise for broken in BROKEN.values()}
 
 
 def test_declared_deviation_runs_as_an_expected_failure(pytester: pytest.Pytester) -> None:
@@ -134,14 +166,14 @@ def test_unknown_scenario_in_expected_failures_is_refused(pytester: pytest.Pytes
 def test_pytest_pyargs_runs_the_suite_on_the_named_store(pytester: pytest.Pytester) -> None:
     recorder = pytester.inline_run("-p", "no:cacheprovider", "--pyargs", "session_core.conformance", "--store", "sqlite", "-k", "SC_BAD")
     passed, skipped, failed = recorder.listoutcomes()
-    assert {scenario_id(report.nodeid) for report in passed} == {f"SC-BAD-00{n}" for n in range(1, 6)}
+    assert {scenario_id(report.nodeid) for report in passed} == {f"SC-BAD-00{n}" for n in range(1, 7)}
     assert not skipped and not failed
 
 
 def test_pytest_pyargs_without_a_store_skips_with_the_reason(pytester: pytest.Pytester) -> None:
     recorder = pytester.inline_run("-p", "no:cacheprovider", "--pyargs", "session_core.conformance", "-k", "SC_BAD")
     passed, skipped, failed = recorder.listoutcomes()
-    assert len(skipped) == 5 and not passed and not failed
+    assert len(skipped) == 6 and not passed and not failed
     assert all("--store" in report.longrepr[2] for report in skipped)
 
 
@@ -160,13 +192,34 @@ def test_cli_passes_a_good_store_without_writing_to_the_current_folder(tmp_path:
 
 
 def test_cli_fails_a_broken_store_naming_its_scenarios(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "tests.broken_stores:ClaimsDeleteStore", "--arg", "path=sessions.db", "--", "-k", "SC_BAD")
+    result = run_cli(tmp_path, "tests.broken_stores.sqlite_bugs:ClaimsDeleteStore", "--", "-k", "SC_BAD and not SC_BAD_006")
     assert result.returncode != 0
     lines = result.stdout.splitlines()
     assert lines[-1] == "3 passed, 2 failed"
     summary = lines[lines.index("session-core conformance summary") :]
     assert any(line.strip().startswith("SC-BAD-002") for line in summary)
     assert any(line.strip().startswith("SC-BAD-004") for line in summary)
+
+
+def test_cli_takes_store_options_with_store_arg_as_the_main_cli_does(tmp_path: Path) -> None:
+    store = "tests.broken_stores.sqlite_bugs:ClaimsDeleteStore"
+    result = run_cli(tmp_path, store, "--store-arg", "path=sessions.db", "--", "-k", "SC_BAD_002 or SC_BAD_001")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "1 passed, 1 failed"
+    summary = result.stdout[result.stdout.index("session-core conformance summary") :]
+    assert "promise 16" in summary and "observed:" in summary, summary
+
+
+@pytest.mark.parametrize(
+    ("store", "select"),
+    [("sqlite", "no_scenario_has_this_name"), ("none", "SC_CONC_001 or SC_CRASH_001")],
+    ids=["nothing-selected", "everything-skipped"],
+)
+def test_cli_fails_when_no_scenario_ran(tmp_path: Path, store: str, select: str) -> None:
+    result = run_cli(tmp_path, store, "--", "-k", select)
+    assert result.returncode == 5, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "0 passed, 0 failed"
+    assert result.stderr.strip(), "no reason given on stderr"
 
 
 @pytest.mark.parametrize("store", ["no-such-store", "sqlite:////{tmp}/fixed.db"], ids=["unknown", "fixed-path"])

@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 
 from session_core.errors import InvalidValue, NotSupported, SessionNotFound, StoreClosed
+from session_core.registry import StoreSpec
 from session_core.store import Capabilities
 
 from .._base import OpenStore, ScenarioBase
 from .._scenario import needs
+from .damage import damaged_copies, read_problems
+from .security import local_root
 
 #: Optional operations and how to call one on a store holding session ``"bad-probe"``.
 OPTIONAL_OPERATIONS: dict[str, Callable[[Any], object]] = {
@@ -104,3 +107,21 @@ class ErrorScenarios(ScenarioBase):
         fresh = open_store()
         written = [sid for sid, _ in batch if fresh.has_session(sid)] + (["bad-value"] if fresh.has_session("bad-value") else [])
         assert written == [], f"records written although their batch was refused: {written}"
+
+    @needs("persistent", "durable")
+    def test_SC_BAD_006_damaged_storage_is_an_error_never_not_found(
+        self, store_spec: StoreSpec, open_store: OpenStore, capabilities: Capabilities, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        root = local_root(store_spec)
+        if root is None:
+            pytest.skip(f"SC-BAD-006: {store_spec.class_path} at {store_spec.path!r} has no local files to damage")
+        record = {"damage": "probe", "n": [1, 2.5]}
+        store = open_store()
+        store.write("bad-damaged", record)
+        store.close()
+        problems = []
+        damaged = 0
+        for damaged, description in enumerate(damaged_copies(root, tmp_path_factory.mktemp("intact")), start=1):
+            problems += [f"{description}: {problem}" for problem in read_problems(store_spec, "bad-damaged", record, capabilities.listing)]
+        assert damaged, f"no file of the store was found under {root}"
+        assert not problems, "\n".join(problems)

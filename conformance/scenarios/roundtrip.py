@@ -5,16 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 
-from session_core.errors import InvalidValue
+from session_core.errors import InvalidValue, StoreError
 from session_core.ids import new_session_id
 from session_core.registry import StoreSpec
 from session_core.store import SessionStore
 
 from .._base import HYPOTHESIS_SETTINGS, OpenStore, ScenarioBase
 from .._scenario import needs
-from .._values import CORPUS, UNPORTABLE, assert_same, difference, expected_form, large_record, portable_records
+from .._values import (
+    AS_GIVEN,
+    CORPUS,
+    HUGE_MIB,
+    UNPORTABLE,
+    assert_same,
+    difference,
+    expected_form,
+    huge_record,
+    large_record,
+    portable_records,
+)
 
 
 def save_through_mapping(spec: StoreSpec, session_id: str, record: dict[str, Any]) -> None:
@@ -124,4 +136,39 @@ class RoundTripScenarios(ScenarioBase):
                 problems.append(f"{name}: a record was written for {new_id} although save() failed")
         if found := difference(open_store("rt-unportable").read(), before):
             problems.append(f"the existing record changed after refused saves: {found}")
+        assert not problems, "\n".join(problems)
+
+    @pytest.mark.slow
+    @needs("persistent")
+    def test_SC_RT_006_huge_record_round_trips_or_is_refused_at_save(self, open_store: OpenStore) -> None:
+        record = huge_record()
+        store = open_store()
+        store.write("rt-huge", {"before": True})
+        try:
+            store.write("rt-huge", record)
+        except (InvalidValue, StoreError) as exc:
+            kept = open_store().load("rt-huge")
+            assert_same(kept, {"before": True}, f"the record after a refused save ({type(exc).__name__})")
+            return
+        found = open_store().load("rt-huge")
+        problem = difference(found, record)
+        assert problem is None, f"a {HUGE_MIB} MiB record was accepted but read back differently: {problem}"
+
+    @needs("persistent")
+    def test_SC_RT_007_record_comes_back_as_given(self, store_spec: StoreSpec, open_store: OpenStore) -> None:
+        store = open_store()
+        problems = []
+        for number, (name, record) in enumerate(AS_GIVEN.items()):
+            session_id = f"rt-as-given-{number}"
+            save_through_mapping(store_spec, session_id, record)
+            for how, found in (("load", open_store().load(session_id)), ("new mapping", dict(open_store(session_id)))):
+                if (problem := difference(found, record)) is not None:
+                    problems.append(f"{name}, {how}: {problem}")
+                elif list(found) != list(record):
+                    problems.append(f"{name}, {how}: key order {list(found)}, expected {list(record)}")
+        if store.capabilities.listing:
+            listed = [session_id for session_id in store.session_ids() if session_id.startswith("rt-as-given-")]
+            expected = [f"rt-as-given-{number}" for number in range(len(AS_GIVEN))]
+            if listed != expected:
+                problems.append(f"listed {listed}, expected {expected} (a record's own session_id key is data)")
         assert not problems, "\n".join(problems)

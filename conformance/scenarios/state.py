@@ -1,6 +1,10 @@
-"""STATE: a Hypothesis state machine drives the store and a plain dict model side by side.
+"""STATE: Hypothesis state machines drive the store and a plain dict model side by side.
 
-Steps: set a key, delete a key, save, reopen the session in a fresh instance, switch to another
+SC-STATE-001 drives Kedro's face; SC-STATE-002 the store-level face (write, write_many, delete,
+load, listing through two instances, updates through a mapping), then a fresh process reads
+what every example left (for durable stores).
+
+SC-STATE-001's steps: set a key, delete a key, save, reopen the session in a fresh instance, switch to another
 session. After every step the open mapping must equal the model's working copy; after reopen or
 switch it must equal what the model says is persisted; ``read()`` and ``session_ids()`` must
 agree with the persisted model.
@@ -23,13 +27,16 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from session_core.errors import SessionNotFound
 from session_core.ids import new_session_id
 from session_core.registry import StoreSpec
-from session_core.store import SessionStore
+from session_core.store import Capabilities, SessionStore
 
 from .._base import HYPOTHESIS_SETTINGS, ScenarioBase
+from .._processes import run_workers
 from .._scenario import needs
 from .._values import assert_same, expected_form, portable_scalars, portable_values
+from .._workers import observe
 
 #: Few keys, so that deletes and overwrites hit keys that exist.
 KEYS = st.sampled_from(["a", "b", "run", "", "ключ", "a.b"])
@@ -40,9 +47,9 @@ VALUES = EDGE_VALUES | portable_scalars() | portable_values(max_leaves=6)
 SESSIONS = 3
 
 
-def machine_for(spec: StoreSpec) -> type[RuleBasedStateMachine]:
+def machine_for(spec: StoreSpec, capabilities: Capabilities) -> type[RuleBasedStateMachine]:
     """A state machine class bound to ``spec``; each example uses sessions of its own."""
-    listing = spec.store_class().capabilities.listing
+    listing = capabilities.listing
 
     class StoreAgainstDict(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -119,10 +126,110 @@ def machine_for(spec: StoreSpec) -> type[RuleBasedStateMachine]:
     return StoreAgainstDict
 
 
+RECORDS = st.dictionaries(KEYS, VALUES, max_size=4)
+
+
+def store_machine_for(
+    spec: StoreSpec, capabilities: Capabilities, finals: dict[str, dict[str, Any]]
+) -> type[RuleBasedStateMachine]:
+    """A state machine over the store-level face, against ``{id: record}``.
+
+    Two store-level instances opened at the start of an example take turns (writes through one
+    must be seen by the other), a Kedro mapping is opened now and then, and each example's final
+    model is added to ``finals`` for the check in a fresh process.
+    """
+
+    class StoreLevelAgainstDict(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            prefix = new_session_id()
+            self.session_ids = [f"{prefix}-{name}" for name in ("a", "B", "b", "c0", "c")]
+            self.model: dict[str, dict[str, Any]] = {}
+            self.instances = [spec.open(), spec.open()]
+
+        def instance(self, number: int) -> SessionStore:
+            return self.instances[number % 2]
+
+        @rule(number=st.integers(0, 4), record=RECORDS, via=st.integers(0, 1))
+        def write(self, number: int, record: dict[str, Any], via: int) -> None:
+            self.instance(via).write(self.session_ids[number], record)
+            self.model[self.session_ids[number]] = expected_form(record)
+
+        @rule(numbers=st.lists(st.integers(0, 4), max_size=4, unique=True), records=st.lists(RECORDS, min_size=4, max_size=4), via=st.integers(0, 1))
+        def write_many(self, numbers: list[int], records: list[dict[str, Any]], via: int) -> None:
+            batch = [(self.session_ids[number], record) for number, record in zip(numbers, records)]
+            assert self.instance(via).write_many(batch, batch_size=2) == len(batch)
+            for session_id, record in batch:
+                self.model[session_id] = expected_form(record)
+
+        @precondition(lambda self: capabilities.delete)
+        @rule(number=st.integers(0, 4), via=st.integers(0, 1))
+        def delete(self, number: int, via: int) -> None:
+            session_id = self.session_ids[number]
+            if session_id in self.model:
+                self.instance(via).delete(session_id)
+                del self.model[session_id]
+            else:
+                with pytest.raises(SessionNotFound):
+                    self.instance(via).delete(session_id)
+
+        @rule(number=st.integers(0, 4), via=st.integers(0, 1))
+        def load(self, number: int, via: int) -> None:
+            session_id = self.session_ids[number]
+            if session_id in self.model:
+                assert_same(self.instance(via).load(session_id), self.model[session_id], f"load({session_id!r})")
+            else:
+                with pytest.raises(SessionNotFound):
+                    self.instance(via).load(session_id)
+
+        @rule(number=st.integers(0, 4), key=KEYS, value=VALUES)
+        def update_through_a_mapping(self, number: int, key: str, value: Any) -> None:
+            session_id = self.session_ids[number]
+            with spec.open(session_id) as mapping:
+                assert_same(dict(mapping), self.model.get(session_id, {}), f"new mapping of {session_id}")
+                mapping[key] = value
+                mapping.save()
+            self.model[session_id] = {**self.model.get(session_id, {}), key: expected_form(value)}
+
+        @precondition(lambda self: capabilities.listing)
+        @rule(via=st.integers(0, 1))
+        def listing(self, via: int) -> None:
+            store = self.instance(via)
+            mine = [sid for sid in store.session_ids() if sid in self.session_ids]
+            assert mine == sorted(self.model), f"session_ids() listed {mine}, the model holds {sorted(self.model)}"
+            records = [[sid, record] for sid, record in store.iter_records() if sid in self.session_ids]
+            assert_same(records, [[sid, self.model[sid]] for sid in sorted(self.model)], "iter_records()")
+
+        def teardown(self) -> None:
+            for store in self.instances:
+                store.close()
+            finals.update(self.model)
+
+    return StoreLevelAgainstDict
+
+
 class StateScenarios(ScenarioBase):
     @needs("persistent")
-    def test_SC_STATE_001_store_behaves_like_a_dict_model(self, store_spec: StoreSpec) -> None:
+    def test_SC_STATE_001_store_behaves_like_a_dict_model(self, store_spec: StoreSpec, capabilities: Capabilities) -> None:
         run_state_machine_as_test(
-            machine_for(store_spec),
+            machine_for(store_spec, capabilities),
             settings=settings(HYPOTHESIS_SETTINGS, max_examples=20, stateful_step_count=20),
         )
+
+    @needs("persistent")
+    def test_SC_STATE_002_store_level_face_behaves_like_a_dict_model(
+        self, store_spec: StoreSpec, capabilities: Capabilities
+    ) -> None:
+        finals: dict[str, dict[str, Any]] = {}
+        run_state_machine_as_test(
+            store_machine_for(store_spec, capabilities, finals),
+            settings=settings(HYPOTHESIS_SETTINGS, max_examples=15, stateful_step_count=25),
+        )
+        if not capabilities.durable:
+            return
+        [seen] = run_workers([(observe, (store_spec, sorted(finals), capabilities.listing))])
+        for session_id, record in finals.items():
+            assert_same(seen["records"][session_id], record, f"{session_id} read by a fresh process")
+        if capabilities.listing:
+            listed = [sid for sid in seen["listed"] if sid in finals]
+            assert listed == sorted(finals), f"a fresh process listed {listed}, the models hold {sorted(finals)}"

@@ -22,7 +22,7 @@ class LegacyReader(SessionStore):
         StoreNotFound: nothing exists at ``path``; nothing is created there.
     """
 
-    capabilities: ClassVar[Capabilities] = Capabilities(
+    capabilities: Capabilities = Capabilities(
         persistent=True, listing=True, delete=False, multiprocess=False, crash_safe=True
     )
 
