@@ -144,9 +144,41 @@ def test_there_are_at_least_thirty_broken_stores_and_one_per_promise() -> None:
     assert {promise.number for promise in PROMISES} == {broken.promise for broken in BROKEN.values()}
 
 
+AUTHOR_MODULE = """
+import pytest
+
+from session_core.conformance import SCENARIO_CLASSES, needs
+from session_core.registry import StoreSpec
+
+IdScenarios = next(cls for cls in SCENARIO_CLASSES if cls.__name__ == "IdScenarios")
+
+
+class TestMine(IdScenarios):
+    @pytest.fixture
+    def store_spec(self, tmp_path):
+        return StoreSpec("session_core.stores.sqlite:SQLiteStore", str(tmp_path / "runs.db"))
+
+    @needs("shared")
+    def test_SC_ID_901_needs_a_capability_sqlite_lacks(self, open_store):
+        open_store()
+
+    def test_SC_ID_902_fails_on_purpose(self, open_store):
+        assert open_store().has_session("never-written")
+"""
+
+
+def test_an_author_runs_one_category_and_adds_scenarios_of_their_own(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_mine=AUTHOR_MODULE)
+    passed, skipped, failed = pytester.inline_run("-p", "no:cacheprovider").listoutcomes()
+    assert {scenario_id(report.nodeid) for report in passed} == {"SC-ID-001"}
+    assert {scenario_id(report.nodeid) for report in skipped} == {"SC-ID-901"}
+    assert "shared=False" in skipped[0].longrepr[2]
+    assert {scenario_id(report.nodeid) for report in failed} == {"SC-ID-902"}
+
+
 def test_declared_deviation_runs_as_an_expected_failure(pytester: pytest.Pytester) -> None:
     deviations = {"SC-RT-001": "drops None values", "SC-RT-002": "drops None values"}
-    outcomes = run_suite(pytester, "tests.broken_stores:DropsNoneStore", "SC_RT_001 or SC_RT_002 or SC_RT_005", deviations)
+    outcomes = run_suite(pytester, "tests.broken_stores.sqlite_bugs:DropsNoneStore", "SC_RT_001 or SC_RT_002 or SC_RT_005", deviations)
     assert outcomes["xfailed"] == {"SC-RT-001", "SC-RT-002"}
     assert outcomes["passed"] == {"SC-RT-005"}
     assert not outcomes["failed"]
