@@ -219,7 +219,7 @@ def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_passes_a_good_store_without_writing_to_the_current_folder(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "sqlite", "--", "-k", "SC_BAD or SC_RT_005")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1] == "6 passed, 0 failed"
+    assert result.stdout.splitlines()[-1] == "7 passed, 0 failed"
     assert list(tmp_path.iterdir()) == [], "the suite wrote into the current folder"
 
 
