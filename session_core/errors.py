@@ -181,9 +181,9 @@ class ConfigError(SessionCoreError, ValueError):
     """A store setting could not be understood; names the setting and the accepted forms."""
 
     ACCEPTED_FORMS = (
-        "a short name (sqlite, duckdb, shelve, json, memory, none), "
+        "a short name (sqlite, duckdb, shelve, json, memory, postgres, none), "
         "a URL (sqlite:///runs.db, duckdb:///runs.duckdb, shelve:///folder, file:///folder, "
-        "s3://bucket/prefix, memory://name), "
+        "s3://bucket/prefix, memory://name, postgresql://user@host:5432/database), "
         "or a class path (package.module:Class) with arguments"
     )
 

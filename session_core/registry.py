@@ -29,8 +29,9 @@ BUILTIN_STORES: dict[str, tuple[str, str | None]] = {
     "shelve": ("session_core.stores.shelve:ShelveStore", "shelve"),
     "json": ("session_core.stores.json:JSONStore", "fsspec"),
     "memory": ("session_core.stores.json:MemoryJSONStore", "fsspec"),
+    "postgres": ("session_core.stores.postgres:PostgresStore", "postgres"),
 }
-ALIASES = {"noop": "none", "base": "none"}
+ALIASES = {"noop": "none", "base": "none", "postgresql": "postgres"}
 
 #: URL scheme -> short name. For these schemes the URL's path is the store's path
 #: (``sqlite:///runs.db`` is ``runs.db`` in the project, ``sqlite:////tmp/r.db`` is absolute).
@@ -46,6 +47,8 @@ URL_SCHEMES = {
     "az": "json",
     "abfs": "json",
     "none": "none",
+    "postgresql": "postgres",
+    "postgres": "postgres",
 }
 
 #: Where a short name with no path keeps its data, relative to the project folder.

@@ -15,6 +15,7 @@ _EXPORTS = {
     "ShelveStore": "session_core.stores.shelve",
     "JSONStore": "session_core.stores.json",
     "MemoryJSONStore": "session_core.stores.json",
+    "PostgresStore": "session_core.stores.postgres",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -66,3 +66,12 @@ class TestS3JSONStore(StoreConformance):
     def store_spec(self, tmp_path: Path, s3_bucket: str, s3_storage_options: dict[str, Any]) -> StoreSpec:
         options = {"storage_options": s3_storage_options}
         return parse_store(f"s3://{s3_bucket}/runs", options, project_path=tmp_path)
+
+
+@pytest.mark.postgres
+class TestPostgresStore(StoreConformance):
+    """postgresql:// against the session's PostgreSQL server on 127.0.0.1, a fresh schema per test."""
+
+    @pytest.fixture
+    def store_spec(self, tmp_path: Path, pg_url: str) -> StoreSpec:
+        return parse_store(pg_url, None, project_path=tmp_path)

@@ -1,0 +1,353 @@
+"""PostgreSQL store: the team's shared run history on one database server, through psycopg 3.
+
+Layout (format version 1), in schema ``schema`` (default ``public``)::
+
+    sessions(id TEXT COLLATE "C" PRIMARY KEY,   -- "C": ids sort as Python sorts them
+             record JSON NOT NULL,               -- the record's exact JSON text
+             status TEXT, started_at TEXT, branch TEXT)  -- generated from record, indexed
+    sessions_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)  -- 'format_version' -> '1'
+
+The record column is ``JSON``, not ``JSONB``: JSONB would reorder keys, turn ``1e300`` into an
+integer and refuse ``\\u0000``, so a record would not come back equal with the same types. The
+columns that ``list`` and ``query`` filter on are generated from it by the server and indexed;
+``record::jsonb`` serves any other filter.
+
+Where the store is: a URL ``postgresql://user@host:port/db`` (also ``postgres://``), optionally
+with a schema as one more path segment (``postgresql://host/db/team``), a libpq keyword string
+(``host=... dbname=...``), or ``postgresql://`` alone, which takes everything from libpq's
+``PG*`` environment variables and service file. Options: ``schema``, ``table``,
+``connect_timeout``, ``sslmode``, ``password``.
+
+How it keeps the contracts:
+
+* A save is one autocommitted ``INSERT ... ON CONFLICT DO UPDATE`` (atomic, durable once it
+  returns; a client killed mid-statement leaves the old record). A batch is one statement over
+  two arrays (``unnest``), sorted by id so two batches never deadlock.
+* Schema creation takes a transaction-scoped advisory lock, so several processes and machines
+  opening a fresh database at once create it once, without unique-violation races.
+* Listing and ``iter_records`` run a server-side cursor on a reader connection of their own, in
+  a read-only transaction: memory stays flat and saves made during a listing commit at once.
+* A dropped connection (server restart, idle timeout) is reconnected once per operation; a server
+  that is down becomes :class:`~session_core.errors.StoreError` naming host and database, so a
+  run spools its record. Passwords (URL, ``password=``, ``PGPASSWORD``) are scrubbed from every
+  error and never part of :attr:`location`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from session_core.errors import ConfigError
+from session_core.redact import REDACTED
+from session_core.store import Capabilities, SessionStore
+
+logger = logging.getLogger(__name__)
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+DEFAULT_SCHEMA = "public"
+DEFAULT_TABLE = "sessions"
+#: PostgreSQL truncates longer identifiers silently, which could make two names one.
+MAX_IDENTIFIER_BYTES = 63
+#: Rows per round trip of a listing cursor.
+FETCH_ROWS = 2_000
+#: The record as the generated columns read it: PostgreSQL cannot extract a field from JSON
+#: holding the escape ``\u0000`` anywhere, so that escape is read as U+FFFD there (only there).
+_EXTRACTABLE = r"replace(record::text, '\u0000', '\ufffd')::json"
+#: Columns generated from the record, each indexed: what ``list`` and ``query`` filter on.
+INDEXED_COLUMNS = {
+    "status": f"{_EXTRACTABLE} ->> 'status'",
+    "started_at": f"{_EXTRACTABLE} ->> 'started_at'",
+    "branch": f"{_EXTRACTABLE} -> 'git' ->> 'branch'",
+}
+T = TypeVar("T")
+
+
+class PostgresStore(SessionStore):
+    """Sessions in one PostgreSQL table, shared by every machine that can reach the server.
+
+    Options:
+        schema: the schema holding the tables (default ``public``; created when missing).
+        table: the sessions table (default ``sessions``; its meta table is ``<table>_meta``).
+        connect_timeout: seconds to wait for the server before :class:`StoreError`.
+        sslmode: libpq's ``sslmode`` (``disable``, ``require``, ``verify-full``, ...).
+        password: the role's password (prefer ``PGPASSWORD`` or a ``.pgpass`` file).
+
+    Raises:
+        ConfigError: a path that is not a PostgreSQL URL or connection string, a bad name.
+        StoreError: the server is unreachable or refused us (names host and database).
+    """
+
+    capabilities = Capabilities(shared=True)
+
+    def _setup(
+        self,
+        path: Any,
+        schema: str | None = None,
+        table: str = DEFAULT_TABLE,
+        connect_timeout: float = 10,
+        sslmode: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        conninfo, url_schema = _conninfo(path)
+        if url_schema is not None and schema is not None and url_schema != schema:
+            raise ConfigError("schema", schema, f"the URL names schema {url_schema!r}; give it once")
+        self._schema = _identifier("schema", schema or url_schema or DEFAULT_SCHEMA)
+        self._table = _identifier("table", table)
+        extra = {"connect_timeout": max(1, round(float(connect_timeout))), "sslmode": sslmode, "password": password}
+        self._conninfo = make_conninfo(conninfo, **{k: v for k, v in extra.items() if v is not None})
+        self._secrets = _secrets(self._conninfo)
+        self._where = _describe(self._conninfo)
+        self._sql = Statements(self._schema, self._table)
+        self._idle: list[psycopg.Connection[Any]] = []
+        self._pid = os.getpid()
+        self._version = self._run(self._read_version)
+        if self._version is None:
+            self._version = self._run(self._create_schema)
+
+    # ------------------------------------------------------------------ connections
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        """A new autocommit connection; the error names no password."""
+        try:
+            return psycopg.connect(self._conninfo, autocommit=True)
+        except psycopg.Error as exc:
+            raise self._scrubbed(exc) from None
+
+    def _borrow(self) -> psycopg.Connection[Any]:
+        """An idle connection of this instance, or a new one.
+
+        Usually there is one; a listing keeps its connection until it ends, so an operation
+        made while a listing runs (or a nested listing) opens another, kept for later use.
+        """
+        if self._pid != os.getpid():  # connections inherited through fork are the parent's
+            self._idle, self._pid = [], os.getpid()
+        while self._idle:
+            conn = self._idle.pop()
+            if not conn.closed:
+                return conn
+        return self._connect()
+
+    def _give_back(self, conn: psycopg.Connection[Any]) -> None:
+        if self._closed or conn.broken or self._pid != os.getpid():
+            conn.close()
+        else:
+            self._idle.append(conn)
+
+    def _run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """Run ``work`` on a connection, reconnecting once when the connection was dropped."""
+        conn = self._borrow()
+        try:
+            try:
+                return work(conn)
+            except psycopg.OperationalError as exc:
+                if not (conn.broken or conn.closed):
+                    raise
+                logger.warning("store %s: connection lost (%s), reconnecting once", self.location, self._clean(exc))
+                conn.close()
+                conn = self._connect()
+                return work(conn)
+        except psycopg.Error as exc:
+            raise self._scrubbed(exc) from None
+        finally:
+            self._give_back(conn)
+
+    def _scrubbed(self, exc: psycopg.Error) -> psycopg.Error:
+        """``exc`` itself, or the same error type without a password in its text."""
+        text = str(exc)
+        if not any(secret in text for secret in self._secrets):
+            return exc
+        return type(exc)(self._clean(exc))
+
+    def _clean(self, exc: BaseException) -> str:
+        text = str(exc)
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    # ------------------------------------------------------------------ schema
+
+    def _read_version(self, conn: psycopg.Connection[Any]) -> int | None:
+        """The stored format version; ``None`` when the tables are not there yet."""
+        try:
+            row = conn.execute(self._sql.read_version).fetchone()
+        except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+            return None
+        return None if row is None else int(row[0])
+
+    def _create_schema(self, conn: psycopg.Connection[Any]) -> int:
+        """Create schema, tables and indexes once, however many processes try at the same time.
+
+        ``CREATE SCHEMA`` runs only when the schema is missing: it needs the database's CREATE
+        privilege even with ``IF NOT EXISTS``, which a role given only its own schema lacks.
+        """
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"session_core:{self._schema}.{self._table}"])
+            exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [self._schema]).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self._schema)))
+            for statement in self._sql.create:
+                conn.execute(statement)
+            conn.execute(self._sql.init_version, [str(self.FORMAT_VERSION)])
+            version = self._read_version(conn)
+        assert version is not None
+        return version
+
+    def _location(self) -> str:
+        return f"{self._where}/{self._schema}.{self._table}"
+
+    def _stored_format_version(self) -> int | None:
+        return self._version
+
+    # ------------------------------------------------------------------ primitives
+
+    def _get(self, session_id: str) -> str | None:
+        row = self._run(lambda conn: conn.execute(self._sql.get, [session_id]).fetchone())
+        return None if row is None else row[0]
+
+    def _put(self, session_id: str, text: str) -> None:
+        self._run(lambda conn: conn.execute(self._sql.put, [session_id, text]))
+
+    def _put_many(self, items: list[tuple[str, str]]) -> None:
+        latest = dict(items)  # one row may be updated once per statement: the last write wins
+        ids = sorted(latest)  # the same lock order in every process: no deadlock
+        texts = [latest[session_id] for session_id in ids]
+        self._run(lambda conn: conn.execute(self._sql.put_many, [ids, texts]))
+
+    def _delete(self, session_id: str) -> bool:
+        return self._run(lambda conn: conn.execute(self._sql.delete, [session_id]).rowcount) > 0
+
+    def _iter_ids(self) -> Iterator[str]:
+        for (session_id,) in self._stream(self._sql.ids):
+            yield session_id
+
+    def _iter_items(self) -> Iterator[tuple[str, str]]:
+        yield from self._stream(self._sql.items)
+
+    def _stream(self, query: sql.Composed) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``query`` through a server-side cursor, in a transaction on a borrowed connection."""
+        conn = self._borrow()
+        try:
+            with conn.transaction(), conn.cursor(name="session_core_listing") as cursor:
+                cursor.execute(query)
+                while rows := cursor.fetchmany(FETCH_ROWS):
+                    yield from rows
+        except psycopg.Error as exc:
+            raise self._scrubbed(exc) from None
+        finally:  # an abandoned listing rolled back its transaction above; the connection is reusable
+            self._give_back(conn)
+
+    def _close(self) -> None:
+        idle, self._idle = self._idle, []
+        if self._pid == os.getpid():
+            for conn in idle:
+                conn.close()
+
+
+class Statements:
+    """Every statement of one store, composed once with its quoted schema and table names."""
+
+    def __init__(self, schema: str, table: str) -> None:
+        sessions = sql.Identifier(schema, table)
+        meta = sql.Identifier(schema, f"{table}_meta")
+        generated = sql.SQL(", ").join(
+            sql.SQL("{} TEXT GENERATED ALWAYS AS ({}) STORED").format(sql.Identifier(name), sql.SQL(expression))
+            for name, expression in INDEXED_COLUMNS.items()
+        )
+        self.create = [
+            sql.SQL(
+                'CREATE TABLE IF NOT EXISTS {} (id TEXT COLLATE "C" PRIMARY KEY, record JSON NOT NULL, {})'
+            ).format(sessions, generated),
+            *(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
+                    sql.Identifier(f"{table}_{name}_idx"), sessions, sql.Identifier(name)
+                )
+                for name in INDEXED_COLUMNS
+            ),
+            sql.SQL("CREATE TABLE IF NOT EXISTS {} (key TEXT PRIMARY KEY, value TEXT NOT NULL)").format(meta),
+        ]
+        self.init_version = sql.SQL(
+            "INSERT INTO {} VALUES ('format_version', %s) ON CONFLICT (key) DO NOTHING"
+        ).format(meta)
+        self.read_version = sql.SQL("SELECT value FROM {} WHERE key = 'format_version'").format(meta)
+        self.get = sql.SQL("SELECT record::text FROM {} WHERE id = %s").format(sessions)
+        self.put = sql.SQL(
+            "INSERT INTO {} (id, record) VALUES (%s, %s::json) "
+            "ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record"
+        ).format(sessions)
+        self.put_many = sql.SQL(
+            "INSERT INTO {} (id, record) SELECT * FROM unnest(%s::text[], %s::json[]) "
+            "ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record"
+        ).format(sessions)
+        self.delete = sql.SQL("DELETE FROM {} WHERE id = %s").format(sessions)
+        self.ids = sql.SQL("SELECT id FROM {} ORDER BY id").format(sessions)
+        self.items = sql.SQL("SELECT id, record::text FROM {} ORDER BY id").format(sessions)
+
+
+def _conninfo(path: Any) -> tuple[str, str | None]:
+    """libpq's connection string for ``path``, and the schema named as a second path segment.
+
+    Raises:
+        ConfigError: ``path`` is neither a PostgreSQL URL nor a libpq keyword string.
+    """
+    if path is None or path == "":
+        return "", None
+    if not isinstance(path, str):
+        raise ConfigError("path", type(path).__name__, "PostgresStore takes a postgresql:// URL or a libpq string")
+    if path.startswith(URL_SCHEMES):
+        parts = urlsplit(path)
+        database, _, schema = parts.path.lstrip("/").partition("/")
+        if "/" in schema:
+            raise ConfigError("path", _redacted(path), "write postgresql://user@host:port/database[/schema]")
+        url = urlunsplit((parts.scheme, parts.netloc, f"/{database}" if database else "", parts.query, ""))
+        return url, unquote(schema) or None
+    if "=" in path:
+        return path, None
+    raise ConfigError(
+        "path", path, "PostgresStore needs postgresql://user@host:port/database, a libpq string "
+        "(host=... dbname=...), or postgresql:// alone to use the PG* environment variables",
+    )
+
+
+def _identifier(setting: str, name: Any) -> str:
+    if not isinstance(name, str) or not name or len(name.encode()) > MAX_IDENTIFIER_BYTES or "\x00" in name:
+        raise ConfigError(setting, name, f"a PostgreSQL name of 1 to {MAX_IDENTIFIER_BYTES} bytes")
+    return name
+
+
+def _secrets(conninfo: str) -> list[str]:
+    """Every password this store may send: in the connection string or ``PGPASSWORD``."""
+    found = [conninfo_to_dict(conninfo).get("password"), os.environ.get("PGPASSWORD")]
+    return [str(secret) for secret in found if secret]
+
+
+def _describe(conninfo: str) -> str:
+    """``postgresql://host:port/database`` as libpq will resolve it (environment included)."""
+    params = conninfo_to_dict(conninfo)
+    if "service" in params and "host" not in params:
+        return f"postgresql://?service={params['service']}"
+    defaults = {option.keyword.decode(): option.val for option in psycopg.pq.Conninfo.get_defaults()}
+
+    def value(key: str, fallback: str) -> str:
+        found = params.get(key) or defaults.get(key)
+        return found.decode() if isinstance(found, bytes) else str(found or fallback)
+
+    host = value("host", "localhost")
+    port = value("port", "5432")
+    database = value("dbname", value("user", os.environ.get("USER", "")))
+    if host.startswith("/"):
+        return f"postgresql:///{database}?host={host}&port={port}"
+    return f"postgresql://{host}:{port}/{database}"
+
+
+def _redacted(url: str) -> str:
+    from session_core.redact import redact_url
+
+    return redact_url(url)
