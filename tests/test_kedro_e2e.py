@@ -74,6 +74,7 @@ STORES: dict[str, tuple[str, dict[str, Any] | None]] = {
     "json folder": ("KedroJSONStore", {"path": "json-sessions"}),
     "KedroStore wrapping a store named by URL": ("KedroStore", {"store": "duckdb:///runs/wrapped.duckdb"}),
     "s3 (moto)": ("KedroJSONStore", None),
+    "postgres": ("KedroPostgresStore", None),
 }
 #: where each store must have landed, opened with the core class (no kedro involved)
 EXPECTED = {
@@ -95,6 +96,9 @@ def test_kedro_run_is_recorded_in_the_selected_store_and_listed_without_a_store_
         options = request.getfixturevalue("s3_storage_options")
         args = {"path": f"s3://{bucket}/kedro-runs", "storage_options": options}
         expected = StoreSpec("session_core.stores.json:JSONStore", args["path"], {"storage_options": options})
+    elif store == "postgres":
+        args = {"path": request.getfixturevalue("pg_url")}
+        expected = StoreSpec("session_core.stores.postgres:PostgresStore", args["path"])
     else:
         class_path, where = EXPECTED[store]
         expected = StoreSpec(class_path, str(project / where))

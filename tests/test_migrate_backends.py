@@ -9,6 +9,7 @@ nothing the smaller run does not.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,30 @@ def test_missing_s3_bucket_as_destination_fails_naming_it(tmp_path: Path, s3_sto
     assert code == 1
     assert "no-such-bucket-here" in err
     assert FAKE_SECRET not in err
+
+
+# ---------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.mark.postgres
+def test_sqlite_to_postgres_and_back_keeps_every_record(tmp_path: Path, pg_url: str, capsys):
+    src = fill_sqlite(tmp_path / "src.db", 300)
+    code, summary, err = run_migrate(url("sqlite", src), pg_url, "--verify", capsys=capsys)
+    assert_complete_copy(code, summary, 300)
+    code, summary, _ = run_migrate(url("sqlite", src), pg_url, capsys=capsys)
+    assert (code, summary["copied"], summary["already_present"]) == (0, 0, 300)
+    code, summary, _ = run_migrate(pg_url, url("sqlite", tmp_path / "back.db"), "--verify", capsys=capsys)
+    assert_complete_copy(code, summary, 300)
+    with SQLiteStore(src) as a, SQLiteStore(tmp_path / "back.db") as b:
+        assert all_records(a) == all_records(b)
+
+
+@pytest.mark.postgres
+def test_migrate_into_postgres_with_a_password_never_prints_it(tmp_path: Path, pg_server, capsys):
+    from tests.pg_server import PASSWORD, PASSWORD_ROLE
+
+    src = fill_sqlite(tmp_path / "src.db", 20)
+    dst = pg_server.url(PASSWORD_ROLE, password=PASSWORD, schema=f"t_{uuid.uuid4().hex[:16]}")
+    code, summary, err = run_migrate(url("sqlite", src), dst, "--verify", capsys=capsys)
+    assert_complete_copy(code, summary, 20)
+    assert PASSWORD not in json.dumps(summary) + err

@@ -27,6 +27,7 @@ _EXPORTS = {
     "KedroShelveStore": _STORE,
     "KedroJSONStore": _STORE,
     "KedroMemoryJSONStore": _STORE,
+    "KedroPostgresStore": _STORE,
     "live_store": _STORE,
     "SessionCoreHooks": "session_core.kedro.hooks",
 }
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         KedroDuckDBStore,
         KedroJSONStore,
         KedroMemoryJSONStore,
+        KedroPostgresStore,
         KedroShelveStore,
         KedroSQLiteStore,
         KedroStore,

@@ -50,6 +50,7 @@ NAMED_STORES: dict[str, str | None] = {
     "KedroShelveStore": "shelve",
     "KedroJSONStore": "json",
     "KedroMemoryJSONStore": "memory",
+    "KedroPostgresStore": "postgres",
 }
 #: what ``KedroStore`` writes to when its arguments name no ``store``: the embedded default
 DEFAULT_STORE = "sqlite"

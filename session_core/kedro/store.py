@@ -222,6 +222,13 @@ class KedroMemoryJSONStore(KedroStore):
     STORE = "memory"
 
 
+class KedroPostgresStore(KedroStore):
+    """Kedro's session store in a PostgreSQL table shared by the team
+    (:class:`session_core.stores.postgres.PostgresStore`; ``path`` is a ``postgresql://`` URL)."""
+
+    STORE = "postgres"
+
+
 class KedroBaseSessionStore(KedroStore):
     """A Kedro session store that persists nothing (:class:`session_core.stores.base.BaseSessionStore`)."""
 
