@@ -22,8 +22,8 @@ How it keeps the contracts:
 
 * A save is one autocommitted ``INSERT ... ON CONFLICT DO UPDATE`` (atomic, durable once it
   returns; a client killed mid-statement leaves the old record). A batch is one transaction:
-  ``COPY`` into a temporary table, then one upsert from it, in id order so that two batches
-  never deadlock.
+  ``COPY`` straight into the table when its ids are new, else ``COPY`` into a temporary table
+  and one upsert from it, in id order so that two batches never deadlock.
 * Schema creation takes a transaction-scoped advisory lock, so several processes and machines
   opening a fresh database at once create it once, without unique-violation races.
 * Listing and ``iter_records`` run a server-side cursor on a reader connection of their own, in
@@ -89,6 +89,8 @@ class PostgresStore(SessionStore):
     """
 
     capabilities = Capabilities(shared=True)
+    #: a batch costs a few round trips and, for new ids, one COPY: fewer, larger batches
+    BATCH_SIZE = 10_000
 
     def _setup(
         self,
@@ -105,8 +107,11 @@ class PostgresStore(SessionStore):
         self._schema = _identifier("schema", schema or url_schema or DEFAULT_SCHEMA)
         self._table = _identifier("table", table)
         extra = {"connect_timeout": max(1, round(float(connect_timeout))), "sslmode": sslmode, "password": password}
-        self._conninfo = make_conninfo(conninfo, **{k: v for k, v in extra.items() if v is not None})
-        self._secrets = _secrets(self._conninfo)
+        self._secrets = _secrets(path if isinstance(path, str) else "", password)
+        try:  # libpq quotes a malformed URL whole in its error
+            self._conninfo = make_conninfo(conninfo, **{k: v for k, v in extra.items() if v is not None})
+        except psycopg.Error as exc:
+            raise self._scrubbed(exc) from None
         self._where = _describe(self._conninfo)
         self._sql = Statements(self._schema, self._table)
         self._idle: list[psycopg.Connection[Any]] = []
@@ -224,12 +229,22 @@ class PostgresStore(SessionStore):
         self._run(lambda conn: self._copy_upsert(conn, rows))
 
     def _copy_upsert(self, conn: psycopg.Connection[Any], rows: list[tuple[str, str]]) -> None:
-        """COPY the batch into a temporary table, then upsert it all in one statement.
+        """One transaction: ``COPY`` the batch straight into the table when none of its ids is
+        stored yet (a migration, a first import), else ``COPY`` it into a temporary table and
+        upsert from there in one statement.
 
-        Measured here, COPY moves 10,000 records in about 2 s where one ``INSERT ... SELECT
-        FROM unnest(%s, %s)`` of two arrays took 15 s (the server parses the array literals).
+        Measured here at 10,000 records: the straight ``COPY`` about 0.3 s of server time, the
+        upsert from a temporary table about 1.5 s, one ``INSERT ... SELECT FROM unnest(%s, %s)``
+        of two arrays 15 s (the server parses the array literals).
         """
         with conn.transaction():
+            try:
+                with conn.transaction(), conn.cursor().copy(self._sql.copy_new) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                return
+            except psycopg.errors.UniqueViolation:
+                logger.debug("store %s: batch meets stored ids, upserting it", self.location)
             conn.execute(self._sql.create_batch)
             with conn.cursor().copy(self._sql.copy_batch) as copy:
                 for row in rows:
@@ -300,6 +315,7 @@ class Statements:
         self.create_batch = sql.SQL(
             'CREATE TEMPORARY TABLE IF NOT EXISTS {} (id TEXT COLLATE "C", record TEXT) ON COMMIT DELETE ROWS'
         ).format(sql.Identifier(BATCH_TABLE))
+        self.copy_new = sql.SQL("COPY {} (id, record) FROM STDIN").format(sessions)
         self.copy_batch = sql.SQL("COPY {} (id, record) FROM STDIN").format(sql.Identifier(BATCH_TABLE))
         self.upsert_batch = sql.SQL(
             "INSERT INTO {} (id, record) SELECT id, record::json FROM {} ORDER BY id "
@@ -341,10 +357,20 @@ def _identifier(setting: str, name: Any) -> str:
     return name
 
 
-def _secrets(conninfo: str) -> list[str]:
-    """Every password this store may send: in the connection string or ``PGPASSWORD``."""
-    found = [conninfo_to_dict(conninfo).get("password"), os.environ.get("PGPASSWORD")]
+def _secrets(path: str, password: str | None) -> list[str]:
+    """Every password this store may send: in the URL, the option or ``PGPASSWORD``."""
+    in_url = urlsplit(path).password if path.startswith(URL_SCHEMES) else None
+    if in_url is None and "=" in path and "://" not in path:
+        in_url = _keyword_password(path)
+    found = [in_url, unquote(in_url) if in_url else None, password, os.environ.get("PGPASSWORD")]
     return [str(secret) for secret in found if secret]
+
+
+def _keyword_password(conninfo: str) -> str | None:
+    try:
+        return conninfo_to_dict(conninfo).get("password")
+    except psycopg.Error:
+        return None
 
 
 def _describe(conninfo: str) -> str:

@@ -232,3 +232,19 @@ def test_list_output_shows_no_password(pg_server: PostgresServer, tmp_path: Path
     assert "listed-1" in outputs[0]
     assert [json.loads(line) for line in outputs[1].splitlines() if line.startswith("{")] == [record]
     assert not [out for out in outputs if PASSWORD in out]
+
+
+def test_a_malformed_url_is_refused_without_quoting_its_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        PostgresStore("postgresql://someone:pw-not-shown@127.0.0.1:5432/db?no_such_option=1")
+    assert "pw-not-shown" not in str(caught.value) + str(caught.value.cause)
+    with pytest.raises(StoreError) as caught:
+        PostgresStore("postgresql://someone:pw not shown@127.0.0.1:5432/db")
+    assert "pw not shown" not in str(caught.value) + str(caught.value.cause)
+
+
+def test_a_batch_meeting_stored_ids_replaces_them_and_adds_the_new_ones(pg_url: str) -> None:
+    with PostgresStore(pg_url) as store:
+        assert store.write_many([("b1", {"v": 1}), ("b2", {"v": 1})]) == 2
+        assert store.write_many([("b0", {"v": 2}), ("b2", {"v": 2}), ("b0", {"v": 3})]) == 3
+        assert dict(store.iter_records()) == {"b0": {"v": 3}, "b1": {"v": 1}, "b2": {"v": 2}}

@@ -23,6 +23,7 @@ MODULES = {
     "duckdb": "bench.backends.duckdb",
     "json": "bench.backends.files",
     "shelve": "bench.backends.shelve",
+    "postgres": "bench.backends.postgres",
 }
 
 Records = list[tuple[str, dict[str, Any]]]
