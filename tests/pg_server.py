@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL server for the tests and the bench: ``initdb`` + ``pg_ctl`` in a temp folder.
 
 The server listens on 127.0.0.1 only, on a free port, with its unix socket inside the folder.
-Its binaries come from PATH or the usual Debian location (``/usr/lib/postgresql/<v>/bin``).
+Its binaries come from ``$SESSION_CORE_PG_BIN``, PATH or the usual Debian location
+(``/usr/lib/postgresql/<v>/bin``).
 PostgreSQL refuses to run as root, so as root the cluster belongs to the unprivileged ``nobody``
 user and every server command runs as that user (``subprocess``'s ``user=``); nothing is added
 to the machine. Roles:
@@ -31,6 +32,8 @@ DATABASE = "session_core"
 ROLE = "session_core"
 PASSWORD_ROLE = "session_core_pw"
 PASSWORD = "pg-secret-do-not-leak"
+#: A folder holding the server binaries to use instead of the ones found on PATH.
+BIN_ENV = "SESSION_CORE_PG_BIN"
 #: Generous: the machine is shared and initdb writes a whole cluster.
 COMMAND_TIMEOUT_S = 180
 HOW_TO_GET = (
@@ -44,7 +47,11 @@ class Unavailable(RuntimeError):
 
 
 def find_bin_dir() -> Path | None:
-    """The folder holding ``initdb`` and ``pg_ctl``: PATH first, then the newest Debian version."""
+    """The folder holding ``initdb`` and ``pg_ctl``: ``$SESSION_CORE_PG_BIN`` when set (to pick a
+    version), else PATH, else the newest Debian version."""
+    chosen = os.environ.get(BIN_ENV)
+    if chosen is not None:
+        return Path(chosen) if (Path(chosen) / "initdb").is_file() else None
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).parent
