@@ -1,43 +1,78 @@
-"""``list``: recorded sessions, newest first, as a table or JSON."""
+"""``list``: recorded sessions, newest first, as a table or JSON.
+
+The table shows the newest ``TABLE_LIMIT`` matches unless ``--limit`` says otherwise and says on
+stderr how many were left out; ``--json`` prints every match unless ``--limit`` is given.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from ..kinds import Status, choices
+from ._types import non_negative_int
 
 HELP = "list recorded sessions, newest first"
 COLUMNS = ("id", "status", "started", "duration", "branch", "sha", "command")
+#: rows in the table when no --limit is given (JSON has no default limit)
+TABLE_LIMIT = 20
+#: characters of the command column before it is cut with an ellipsis
+COMMAND_WIDTH = 60
+
+Filter = Callable[[dict[str, Any]], bool]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=choices(Status))
     parser.add_argument("--branch", help="only sessions recorded on this git branch")
-    parser.add_argument("--limit", type=int, default=20, help="at most this many rows (0: all; default 20)")
+    parser.add_argument(
+        "--limit", type=non_negative_int, default=None, metavar="N",
+        help=f"at most N sessions, newest first; 0 for all (default: {TABLE_LIMIT} in the table, "
+        "all with --json)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON record per line")
+    parser.add_argument("--local", action="store_true", help="show times in the local time zone (default: UTC)")
 
 
-def newest_first(store: Any, status: str | None, branch: str | None, limit: int) -> Iterator[dict]:
-    """Records matching the filters, newest first; only ids are held, records are read lazily.
+def record_filter(args: argparse.Namespace) -> Filter | None:
+    """One predicate for every filter given on the command line, ``None`` when none was."""
+    checks: list[Filter] = []
+    if args.status:
+        checks.append(lambda record: record.get("status") == args.status)
+    if args.branch:
+        checks.append(lambda record: (record.get("git") or {}).get("branch") == args.branch)
+    if not checks:
+        return None
+    return lambda record: all(check(record) for check in checks)
 
-    Without filters only the newest ``limit`` ids are held, so memory does not grow with the
-    store; with a filter or no limit every id is held (about 100 bytes per session).
+
+def describe_filters(args: argparse.Namespace) -> str:
+    """The filters as the user typed them, for messages (``--status failed --branch main``)."""
+    given = [("--status", args.status), ("--branch", args.branch)]
+    return " ".join(f"{option} {value}" for option, value in given if value)
+
+
+def newest_first(store: Any, keep: Filter | None, limit: int | None) -> Iterator[dict[str, Any]]:
+    """Records matching ``keep``, newest first, at most ``limit`` (``None`` or 0: all).
+
+    Only ids are held and records are read lazily. Without a filter only the newest ``limit``
+    ids are held, so memory does not grow with the store; with a filter or no limit every id is
+    held (about 100 bytes per session).
     """
-    if limit and not status and not branch:
+    if limit and keep is None:
         ids: Sequence[str] = deque(store.session_ids(), maxlen=limit)
     else:
         ids = list(store.session_ids())
     shown = 0
     for session_id in reversed(ids):
         record = store.load(session_id)
-        if status and record.get("status") != status:
-            continue
-        if branch and (record.get("git") or {}).get("branch") != branch:
+        if keep is not None and not keep(record):
             continue
         yield record
         shown += 1
@@ -45,36 +80,96 @@ def newest_first(store: Any, status: str | None, branch: str | None, limit: int)
             return
 
 
-def row(record: dict[str, Any]) -> tuple[str, ...]:
+def count_matching(store: Any, keep: Filter | None) -> int:
+    """How many sessions in ``store`` match ``keep`` (every session when ``keep`` is ``None``)."""
+    if keep is None:
+        return sum(1 for _ in store.session_ids())
+    return sum(1 for _, record in store.iter_records() if keep(record))
+
+
+def readable_command(cli: dict[str, Any]) -> str:
+    """The command as a person reads it: program name without its folder, no shell quoting,
+    cut with an ellipsis past ``COMMAND_WIDTH`` characters."""
+    text = str(cli.get("command_path") or "")
+    try:
+        words = shlex.split(text)
+    except ValueError:  # not written by shlex.join (a hand-made or legacy record)
+        words = text.split()
+    if words:
+        words[0] = words[0].rstrip("/").rpartition("/")[2] or words[0]
+    command = " ".join(words)
+    return command if len(command) <= COMMAND_WIDTH else command[: COMMAND_WIDTH - 1] + "…"
+
+
+def started_in(started_at: str, local: bool) -> str:
+    """``started_at`` (ISO-8601) as ``YYYY-MM-DD HH:MM:SS`` in UTC, or the local zone."""
+    try:
+        moment = datetime.fromisoformat(started_at)
+    except ValueError:
+        return started_at[:19].replace("T", " ")
+    if moment.tzinfo is None:  # legacy records without an offset were written in UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone() if local else moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def zone_label(local: bool) -> str:
+    """The time zone the ``started`` column is shown in (``UTC``, ``CET``, ``UTC+05:30``)."""
+    if not local:
+        return "UTC"
+    now = datetime.now().astimezone()
+    name = now.tzname() or ""
+    if name and name[0] not in "+-":
+        return name
+    offset = now.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
+def row(record: dict[str, Any], local: bool = False) -> tuple[str, ...]:
     git = record.get("git") or {}
-    cli = record.get("cli") or {}
     duration = record.get("duration_s")
-    started = record.get("started_at") or ""
+    started = record.get("started_at")
     return (
         str(record.get("session_id", "")),
         str(record.get("status", "")),
-        started[:19].replace("T", " "),
+        started_in(started, local) if isinstance(started, str) else "",
         "" if duration is None else f"{duration:.2f}s",
         str(git.get("branch") or ""),
         str(git.get("commit_sha") or "")[:8] + ("*" if git.get("dirty") else ""),
-        str(cli.get("command_path") or "")[:60],
+        readable_command(record.get("cli") or {}),
     )
+
+
+def print_table(rows: list[tuple[str, ...]], local: bool) -> None:
+    header = tuple(f"started ({zone_label(local)})" if name == "started" else name for name in COLUMNS)
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    for r in (header, *rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(r, widths)).rstrip())
 
 
 def main(args: argparse.Namespace) -> int:
     from ._common import open_store
 
+    keep = record_filter(args)
     with open_store(args) as store:
-        records = newest_first(store, args.status, args.branch, args.limit)
         if args.json:
-            for record in records:
+            for record in newest_first(store, keep, args.limit):
                 print(json.dumps(record, ensure_ascii=False))
             return 0
-        rows = [row(record) for record in records]
+        limit = TABLE_LIMIT if args.limit is None else args.limit
+        rows = [row(record, args.local) for record in newest_first(store, keep, limit)]
         if not rows:
-            print(f"no sessions in {store.location}", file=sys.stderr)
+            stored = count_matching(store, None) if keep is not None else 0
+            if stored:
+                print(f"none of the {stored} sessions in {store.location} match {describe_filters(args)}",
+                      file=sys.stderr)
+            else:
+                print(f"no sessions in {store.location}", file=sys.stderr)
             return 0
-        widths = [max(len(r[i]) for r in (COLUMNS, *rows)) for i in range(len(COLUMNS))]
-        for r in (COLUMNS, *rows):
-            print("  ".join(cell.ljust(width) for cell, width in zip(r, widths)).rstrip())
+        print_table(rows, args.local)
+        if limit and len(rows) == limit:
+            matched = count_matching(store, keep)
+            if matched > len(rows):
+                print(f"{len(rows)} of {matched} sessions shown (use --limit N, or --limit 0 for all)",
+                      file=sys.stderr)
     return 0
