@@ -210,9 +210,50 @@ class RunInterrupted(SessionCoreError, KeyboardInterrupt):
 
 
 class CommandFailed(SessionCoreError):
-    """A wrapped command exited with a non-zero code."""
+    """A wrapped command exited with a non-zero code.
 
-    def __init__(self, command: list[str], exit_code: int, reason: str | None = None) -> None:
+    Attributes: ``command``, ``exit_code`` and ``stderr_tail`` (the last lines it wrote to
+    stderr, redacted, or ``None`` when none were kept).
+    """
+
+    def __init__(self, command: list[str], exit_code: int, reason: str | None = None,
+                 stderr_tail: str | None = None) -> None:
         self.command = command
         self.exit_code = exit_code
+        self.stderr_tail = stderr_tail
         super().__init__(reason or f"command exited with code {exit_code}")
+
+
+class CommandNotStarted(CommandFailed):
+    """A wrapped command could not be started: not found (exit code 127, as a shell says) or
+    not executable (126). Attributes: ``command``, ``exit_code`` and ``cause`` (the OSError)."""
+
+    def __init__(self, command: list[str], cause: OSError) -> None:
+        self.cause = cause
+        found = not isinstance(cause, FileNotFoundError)
+        reason = cause.strerror or str(cause)
+        hint = "check that it is executable" if found else "check the name or your PATH"
+        super().__init__(command, 126 if found else 127, f"cannot run {command[0]!r}: {reason}; {hint}")
+
+
+class AmbiguousSessionId(SessionCoreError, KeyError):
+    """A session id prefix matches more than one session.
+
+    Attributes: ``prefix``, ``candidates`` (the matching ids, oldest first) and ``location``.
+    """
+
+    SHOWN = 10
+
+    def __init__(self, prefix: str, candidates: list[str], location: str) -> None:
+        self.prefix = prefix
+        self.candidates = candidates
+        self.location = location
+        listed = ", ".join(candidates[: self.SHOWN])
+        more = f" and {len(candidates) - self.SHOWN} more" if len(candidates) > self.SHOWN else ""
+        super().__init__(
+            f"{prefix!r} is the start of {len(candidates)} sessions in store {location}: "
+            f"{listed}{more}; give more of the id"
+        )
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])

@@ -4,7 +4,8 @@ Kedro's keys: ``session_id``, ``project_path`` (a str), ``package_name``, ``user
 {``args``, ``params``, ``command_name``, ``command_path``}, ``git`` {``commit_sha``, ``branch``,
 ``dirty``}, ``env``, ``runtime_params``, ``exception`` {``type``, ``value``, ``traceback``}.
 Ours: ``status``, ``started_at``, ``ended_at`` (ISO-8601 UTC), ``duration_s``, ``host``,
-``exit_code`` (wrapped commands) and ``record_version``.
+``exit_code`` (every finished wrapped command, 0 included), ``stderr_tail`` (the last lines a
+failed wrapped command wrote to stderr, redacted) and ``record_version``.
 """
 
 from __future__ import annotations

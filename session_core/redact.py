@@ -86,3 +86,26 @@ def redact_url(url: str) -> str:
             f"{k}{s}{REDACTED if s and is_secret_name(k) else v}" for k, s, v in pairs
         )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+_ASSIGNMENT = re.compile(
+    r"(?P<key>[A-Za-z_][\w.-]*)(?P<sep>\s*[=:]\s*)"
+    r"(?P<value>(?:Bearer|Basic|Token)\s+\S+|\"[^\"]*\"|'[^']*'|[^\s,;&]+)",
+    re.IGNORECASE,
+)
+_OPTION = re.compile(r"(?P<key>--?[A-Za-z][\w-]*)(?P<sep>\s+)(?P<value>[^\s-]\S*)")
+_URL_WITH_USER = re.compile(r"(?P<scheme>[A-Za-z][\w+.-]*://)[^/\s@]+@")
+
+
+def redact_text(text: str) -> str:
+    """Redact secrets in free text (a command's stderr): ``password=x``, ``token: x``,
+    ``--api-key x`` and the user info of URLs (``s3://KEY:SECRET@host``)."""
+    def value_of_secret(match: re.Match[str]) -> str:
+        key = match["key"]
+        if not is_secret_name(key):
+            return match[0]
+        return f"{key}{match['sep']}{REDACTED}"
+
+    text = _URL_WITH_USER.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
+    text = _ASSIGNMENT.sub(value_of_secret, text)
+    return _OPTION.sub(value_of_secret, text)

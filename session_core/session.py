@@ -42,7 +42,8 @@ T = TypeVar("T")
 
 #: keys the session owns; ``update()`` refuses them so a user cannot forge an outcome
 RESERVED_KEYS = frozenset(
-    {"record_version", "session_id", "status", "started_at", "ended_at", "duration_s", "exception"}
+    {"record_version", "session_id", "status", "started_at", "ended_at", "duration_s", "exception",
+     "exit_code", "stderr_tail"}
 )
 
 
@@ -187,7 +188,8 @@ class Session:
 
         ``KeyboardInterrupt`` (and :class:`~session_core.errors.RunInterrupted`) means
         ``interrupted``; ``SystemExit`` with code 0 or ``None`` means ``completed``; anything else
-        is ``failed``. An ``exit_code`` attribute (``SystemExit.code``, ``CommandFailed``) is kept.
+        is ``failed``. An ``exit_code`` attribute (``SystemExit.code``, ``CommandFailed``) is kept,
+        and so is a ``stderr_tail`` (a failed wrapped command's last stderr lines).
         """
         exit_code = getattr(exc, "exit_code", None)
         if isinstance(exc, SystemExit):
@@ -201,6 +203,9 @@ class Session:
         self._record.update(status=status, exception=describe_exception(exc, with_traceback=crash))
         if exit_code is not None:
             self._record["exit_code"] = exit_code
+        stderr_tail = getattr(exc, "stderr_tail", None)
+        if stderr_tail is not None:
+            self._record["stderr_tail"] = stderr_tail
 
     def close(self) -> None:
         """Finish the record (``ended_at``, ``duration_s``, final status) and persist it."""

@@ -154,13 +154,14 @@ def test_a_bad_store_setting_is_a_clear_error(cli):
 
 
 def test_a_run_killed_with_sigkill_stays_visible_as_running(cli, git_repo):
-    script = "import time; print('ready', flush=True); time.sleep(60)"
+    script = "import os, time; print(os.getpid(), flush=True); time.sleep(60)"
     process = subprocess.Popen(
         [sys.executable, "-m", "session_core", "run", "--", sys.executable, "-c", script],
         cwd=git_repo, env=cli.env, stdout=subprocess.PIPE, text=True, start_new_session=True,
     )
-    assert process.stdout.readline().strip() == "ready"
-    os.killpg(process.pid, signal.SIGKILL)  # the wrapper and its command die without a word
+    command_pid = int(process.stdout.readline())
+    os.killpg(process.pid, signal.SIGKILL)  # the wrapper dies without a word
+    os.kill(command_pid, signal.SIGKILL)  # and its command (in a process group of its own)
     process.wait(timeout=60)
     [record] = listed(cli)
     assert record["status"] == "running"

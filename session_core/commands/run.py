@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 HELP = "run a command and record it as a session (the command's exit code passes through)"
 
@@ -19,19 +20,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..config import parse_option_pairs
+    from ..errors import CommandNotStarted
     from ..wrapped import run_recorded
 
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
-        print("error: give the command to run after --, e.g. `run -- python train.py`")
+        print("error: give the command to run after --, e.g. `run -- python train.py`", file=sys.stderr)
         return 2
-    return run_recorded(
-        command,
-        store=args.store,
-        store_args=parse_option_pairs(args.store_arg, "--store-arg") if args.store_arg else None,
-        session_id=args.session_id,
-        project_path=args.project,
-        package_name=args.package_name,
-        git=False if args.no_git else ("rich" if args.git_details else True),
-        strict=args.strict,
-    )
+    try:
+        return run_recorded(
+            command,
+            store=args.store,
+            store_args=parse_option_pairs(args.store_arg, "--store-arg") if args.store_arg else None,
+            session_id=args.session_id,
+            project_path=args.project,
+            package_name=args.package_name,
+            git=False if args.no_git else ("rich" if args.git_details else True),
+            strict=args.strict,
+        )
+    except CommandNotStarted as exc:
+        print(f"error: {exc} (recorded as failed, exit code {exc.exit_code})", file=sys.stderr)
+        return exc.exit_code
