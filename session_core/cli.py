@@ -1,9 +1,12 @@
-"""``python -m session_core``: the command line.
+"""``python -m session_core`` (or the ``session-core`` script): the command line.
 
 Each subcommand lives in its own module under :mod:`session_core.commands` exposing
 ``HELP`` (one line), ``add_arguments(parser)`` and ``main(args) -> int``. Those modules import
 only the standard library at top level, so building the parser (and ``--help``) stays fast;
 backends, GitPython and fsspec are imported inside ``main`` when a command needs them.
+
+The global options (``-v``, ``--store``, ``--store-arg``) are accepted before the subcommand and
+after it. stdout carries only a command's output; logging goes to stderr.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import importlib
 import logging
 import os
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 from .errors import SessionCoreError
 
@@ -25,10 +30,25 @@ COMMANDS = {
     "migrate": "session_core.commands.migrate",
 }
 
+CONFIGURATION_ORDER = """\
+which store (the first that is set wins):
+  1. --store / --store-arg
+  2. $SESSION_CORE_STORE, with options as a JSON object in $SESSION_CORE_STORE_ARGS
+  3. store / store_args under [tool.session_core] in the project's pyproject.toml
+  4. in a Kedro project, SESSION_STORE_CLASS / SESSION_STORE_ARGS in its settings.py
+  5. SQLite at <project>/.session_core/sessions.db
+The project is the nearest folder above the current one with a pyproject.toml.
+A store is a short name (sqlite), a URL (sqlite:///runs.db, s3://bucket/prefix) or a class
+path (package.module:Class)."""
 
-class TerminalWidthFormatter(argparse.HelpFormatter):
+#: option dest -> dest it has when given before the subcommand (merged in :func:`parse_args`)
+_BEFORE_SUBCOMMAND = {"verbose": "verbose_before", "store": "store_before", "store_arg": "store_arg_before"}
+
+
+class TerminalWidthFormatter(argparse.RawDescriptionHelpFormatter):
     """argparse's formatter without its ``import shutil`` (3 ms, with bz2 and lzma) at every
-    ``add_argument``: the terminal width comes from ``os.get_terminal_size`` directly."""
+    ``add_argument``: the terminal width comes from ``os.get_terminal_size`` directly. The
+    epilog keeps its line breaks (the configuration order is a numbered list)."""
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
                  width: int | None = None) -> None:
@@ -44,46 +64,106 @@ class TerminalWidthFormatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version and exit", **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from . import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
+
+
+def program_name(argv0: str | None = None) -> str:
+    """How the user called us: ``session-core`` (the console script) or ``python -m session_core``."""
+    name = os.path.basename(sys.argv[0] if argv0 is None else argv0)
+    return "python -m session_core" if name in ("__main__.py", "", "-c") else name
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         formatter_class=TerminalWidthFormatter,
-        prog="python -m session_core",
+        prog=prog or program_name(),
         description="Record pipeline runs and browse their history in any session store.",
+        epilog=CONFIGURATION_ORDER,
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
+    parser.add_argument("--version", action=VersionAction)
+    add_global_arguments(parser, before_subcommand=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
         command = sub.add_parser(
-            name, help=module.HELP, description=module.HELP, formatter_class=TerminalWidthFormatter
+            name, help=module.HELP, description=module.HELP, epilog=CONFIGURATION_ORDER,
+            formatter_class=TerminalWidthFormatter,
         )
-        add_store_arguments(command)
+        add_global_arguments(command, before_subcommand=False)
         module.add_arguments(command)
         command.set_defaults(handler=module.main)
     return parser
 
 
-def add_store_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--store`` and ``--store-arg``, shared by every subcommand."""
+def add_global_arguments(parser: argparse.ArgumentParser, *, before_subcommand: bool) -> None:
+    """``-v``, ``--store`` and ``--store-arg``: accepted before the subcommand and after it.
+
+    Before the subcommand they land under their own names (argparse lets a subcommand's values
+    replace the main parser's), and :func:`parse_args` merges both places.
+    """
+    def dest(name: str) -> dict[str, Any]:
+        if before_subcommand:
+            return {"dest": _BEFORE_SUBCOMMAND[name]}
+        return {"dest": name, "default": argparse.SUPPRESS}
+
+    parser.add_argument("-v", "--verbose", action="count", help="log more on stderr (-vv: debug)",
+                        **({"default": 0} | dest("verbose")))
     parser.add_argument(
         "--store",
-        help="short name, URL or package.module:Class (default: $SESSION_CORE_STORE, "
-        "[tool.session_core] in pyproject.toml, then SQLite in the project)",
+        help="short name, URL or package.module:Class (default: see 'which store' below)",
+        **dest("store"),
     )
     parser.add_argument(
         "--store-arg",
         action="append",
-        default=[],
         metavar="KEY=VALUE",
         help="an option for the store (repeatable; VALUE is parsed as JSON when it can be)",
+        **({"default": []} | dest("store_arg")),
     )
 
 
+def parse_args(argv: list[str] | None = None, prog: str | None = None) -> argparse.Namespace:
+    """Parse a command line, with the global options merged from before and after the subcommand.
+
+    Raises:
+        SystemExit: bad usage (exit code 2), ``--help`` or ``--version`` (0).
+    """
+    args = build_parser(prog).parse_args(argv)
+    verbose_before = getattr(args, "verbose_before", 0)
+    store_before = getattr(args, "store_before", None)
+    store_arg_before = getattr(args, "store_arg_before", [])
+    for name in _BEFORE_SUBCOMMAND.values():
+        delattr(args, name)
+    args.verbose = verbose_before + (getattr(args, "verbose", None) or 0)
+    args.store = getattr(args, "store", None) or store_before
+    args.store_arg = store_arg_before + (getattr(args, "store_arg", None) or [])
+    return args
+
+
+def configure_logging(verbose: int) -> None:
+    """Send every log record to stderr, whatever configured logging before us: stdout is the
+    command's output alone (a table, JSON) and must stay parseable."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="session_core: %(levelname)s: %(message)s",
+                        stream=sys.stderr, force=True)
+    logging.captureWarnings(True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="session_core: %(levelname)s: %(message)s")
+    args = parse_args(argv)
+    configure_logging(args.verbose)
     try:
         return args.handler(args)
     except SessionCoreError as exc:

@@ -54,6 +54,12 @@ def target_of(class_path: str, path: Any) -> dict[str, Any]:
     return {"class_path": class_path, "path": None if path is None else redact_url(str(path))}
 
 
+def describe_target(target: dict[str, Any]) -> str:
+    """A spool target as a person reads it: ``SQLiteStore at /data/runs.db``."""
+    name = str(target.get("class_path") or "an unnamed store").rpartition(":")[2]
+    return f"{name} at {target['path']}" if target.get("path") else name
+
+
 def put(folder: Path, target: dict[str, Any], record: dict[str, Any], error: str) -> Path:
     """Write (or replace) the spooled record of one session, atomically and durably."""
     session_id = validate_session_id(record["session_id"])

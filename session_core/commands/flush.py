@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 
 HELP = "send records waiting in the local spool on to their store"
 
@@ -25,12 +26,15 @@ def main(args: argparse.Namespace) -> int:
     folder = spool.spool_dir(args.spool)
     spec = store_spec(args)
     wanted = spool.target_of(spec.class_path, spec.path)
-    sent = failed = other = 0
+    print(f"sending records waiting in {folder} to {spool.describe_target(wanted)}"
+          f"{' (--all: whatever store they were meant for)' if args.all else ''}", file=sys.stderr)
+    sent = failed = 0
+    others: Counter[str] = Counter()
     store = None
     try:
         for entry in spool.entries(folder):
             if not args.all and entry.target != wanted:
-                other += 1
+                others[spool.describe_target(entry.target)] += 1
                 continue
             try:
                 store = store or spec.open()
@@ -44,7 +48,9 @@ def main(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
-    print(f"sent {sent}, failed {failed}, waiting for other stores {other} (spool: {folder})")
-    if other:
+    print(f"sent {sent}, failed {failed}, waiting for other stores {sum(others.values())} (spool: {folder})")
+    for target, count in sorted(others.items()):
+        print(f"  {count} waiting for {target}")
+    if others:
         print("records for other stores stay; name their store with --store, or use --all", file=sys.stderr)
     return 1 if failed else 0
