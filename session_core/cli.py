@@ -37,7 +37,7 @@ which store (the first that is set wins):
   3. store / store_args under [tool.session_core] in the project's pyproject.toml
   4. in a Kedro project, SESSION_STORE_CLASS / SESSION_STORE_ARGS in its settings.py
   5. SQLite at <project>/.session_core/sessions.db
-The project is the nearest folder above the current one with a pyproject.toml.
+The project is the nearest folder, from the current one up, with a pyproject.toml.
 A store is a short name (sqlite), a URL (sqlite:///runs.db, s3://bucket/prefix) or a class
 path (package.module:Class)."""
 
@@ -122,6 +122,7 @@ def add_global_arguments(parser: argparse.ArgumentParser, *, before_subcommand: 
                         **({"default": 0} | dest("verbose")))
     parser.add_argument(
         "--store",
+        metavar="STORE",
         help="short name, URL or package.module:Class (default: see 'which store' below)",
         **dest("store"),
     )
