@@ -112,16 +112,6 @@ def test_flush_names_the_store_it_sends_to_and_the_stores_records_wait_for(cli, 
     assert "sessions.db" in done.stderr  # the store this flush sends to
 
 
-def test_conformance_takes_store_options_as_store_arg_like_every_command(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "session_core.conformance", "sqlite", "--store-arg", "timeout=5",
-         "--", "-k", "SC_RT_001", "-q"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert re.search(r"\b[1-9]\d* passed, 0 failed", done.stdout.splitlines()[-1])
-
-
 def test_the_suite_lists_skip_reasons_only_on_request_and_ends_with_its_summary(tmp_path):
     sample = tmp_path / "test_sample.py"
     sample.write_text(
