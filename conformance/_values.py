@@ -16,6 +16,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from session_core.values import MAX_DEPTH
+
 MIB = 1 << 20
 
 
@@ -140,14 +142,15 @@ CORPUS: dict[str, dict[str, Any]] = {
 
 
 def large_record() -> dict[str, Any]:
-    """A record with 1 MiB strings (ASCII and multi-byte), a long list and deep nesting."""
+    """A record with 1 MiB strings (ASCII and multi-byte), a long list and nesting as deep as
+    the record limit allows (:data:`session_core.values.MAX_DEPTH`)."""
     pattern = "abc€😀ñ"
     return {
         "ascii MiB": "x" * MIB,
         "unicode MiB": (pattern * (MIB // len(pattern) + 1))[:MIB],
         "ints": list(range(-5000, 5000)),
         "floats": [i / 7 for i in range(2000)],
-        "deep": _nested(200),
+        "deep": _nested(MAX_DEPTH - 1),  # the record itself is a level: this is at the limit
     }
 
 

@@ -6,7 +6,16 @@ only the standard library at top level, so building the parser (and ``--help``) 
 backends, GitPython and fsspec are imported inside ``main`` when a command needs them.
 
 The global options (``-v``, ``--store``, ``--store-arg``) are accepted before the subcommand and
-after it. stdout carries only a command's output; logging goes to stderr.
+after it. stdout carries only a command's output; logging goes to stderr, redacted.
+
+Exit codes every reading command keeps (``list``, ``show``, ``migrate``, ...):
+
+* 0: done, every record was read.
+* 1: an error: the store cannot be opened or read at all, a bad setting, a failed write.
+* 2: bad usage (argparse's own code).
+* 3 (:data:`EXIT_UNREADABLE`): some records were unreadable (or, for ``migrate``, could not be
+  carried over); each was named on stderr with its id and the reason, and every other record
+  was handled. With ``--strict`` the first such record stops the command, with this code too.
 """
 
 from __future__ import annotations
@@ -19,7 +28,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import SessionCoreError
+from .errors import CorruptRecord, SessionCoreError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
 
 #: subcommand -> module implementing it
 COMMANDS = {
@@ -160,6 +171,10 @@ def configure_logging(verbose: int) -> None:
     logging.basicConfig(level=level, format="session_core: %(levelname)s: %(message)s",
                         stream=sys.stderr, force=True)
     logging.captureWarnings(True)
+    from .redact import RedactingFilter
+
+    for handler in logging.getLogger().handlers:  # third parties' lines too (botocore, s3fs)
+        handler.addFilter(RedactingFilter())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,8 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.verbose)
     try:
         return args.handler(args)
+    except CorruptRecord as exc:  # a record that cannot be read (show ID, or --strict)
+        print(f"error: unreadable record: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
     except SessionCoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
     except BrokenPipeError:
-        return 1
+        return EXIT_ERROR

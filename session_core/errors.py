@@ -9,6 +9,10 @@ the message text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from .redact import redact_text
+
 
 class SessionCoreError(Exception):
     """Base class of every error raised by session-core."""
@@ -40,6 +44,26 @@ class InvalidValue(SessionCoreError, TypeError, ValueError):
         )
 
 
+class RecordTooLarge(InvalidValue):
+    """A record's encoded size is over its store's ``MAX_RECORD_BYTES``; nothing was written.
+
+    Attributes: ``session_id``, ``size`` (UTF-8 bytes) and ``limit``.
+    """
+
+    def __init__(self, session_id: str, size: int, limit: int) -> None:
+        self.session_id = session_id
+        self.size = size
+        self.limit = limit
+        self.key_path = "$"
+        self.value_type = "dict"
+        self.reason = f"encodes to {size} bytes, over the store's limit of {limit} bytes"
+        SessionCoreError.__init__(
+            self,
+            f"record of session {session_id!r} {self.reason}; records are never truncated: keep "
+            "large data (files, arrays, logs) out of the record and store a path to it instead",
+        )
+
+
 class SessionNotFound(SessionCoreError, KeyError):
     """The store holds no record for the requested session id."""
 
@@ -53,14 +77,23 @@ class SessionNotFound(SessionCoreError, KeyError):
 
 
 class StoreError(SessionCoreError, OSError):
-    """A backend failed; carries the store location, the operation and the underlying cause."""
+    """A backend failed; carries the store location, the operation and the underlying cause.
 
-    def __init__(self, location: str, operation: str, cause: BaseException | str) -> None:
+    The message never carries credentials: URL user info, header values and secret assignments
+    are redacted from it, and so is every string of ``known`` (see
+    :func:`session_core.redact.redact_text`).
+    """
+
+    def __init__(
+        self, location: str, operation: str, cause: BaseException | str, known: Iterable[str] = ()
+    ) -> None:
         self.location = location
         self.operation = operation
         self.cause = cause
         detail = f"{type(cause).__name__}: {cause}" if isinstance(cause, BaseException) else cause
-        super().__init__(f"store {location}: {operation} failed: {detail}")
+        # a third party's text (botocore's, a driver's) may repeat credentials of the location
+        # with ``known``, the store's own credentials, which such a text may quote bare
+        super().__init__(redact_text(f"store {location}: {operation} failed: {detail}", known))
 
     def __str__(self) -> str:
         return str(self.args[0])

@@ -68,3 +68,22 @@ def validate_session_id(session_id: object) -> str:
         bad = next(c for c in session_id if not _ALLOWED.match(c))
         raise InvalidSessionId(session_id, f"contains the character {bad!r}")
     return session_id
+
+
+def legacy_id_to_safe(legacy_id: str) -> str:
+    """A valid id standing for a legacy id our rules refuse (``a/b``, quotes, NUL, too long).
+
+    Used only when asked (``migrate --legacy-ids map``): the record keeps the original under
+    ``legacy_id``. The mapping is deterministic, so a migration run again maps the same way and
+    finds its records already present: every run of refused characters becomes ``_``, a leading
+    ``.``/``-`` becomes ``_``, the result is cut to 100 characters and ends with ``-`` and the
+    first 12 hex digits of the original's SHA-256, so two legacy ids never map to one id.
+    ``a/b`` becomes ``a_b-<hash>``.
+    """
+    import hashlib
+
+    digest = hashlib.sha256(legacy_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "_", legacy_id).replace("..", "_")[:100]
+    if not base or base[0] in ".-":
+        base = "_" + base[1:] if base else "_"
+    return validate_session_id(f"{base.rstrip('.')}-{digest}")

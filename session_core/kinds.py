@@ -40,6 +40,21 @@ class OutcomeKind(StrEnum):
     VERIFY_FAILED = "verify failed"
 
 
+class LegacyIds(StrEnum):
+    """What ``migrate`` (and ``--upgrade``) does with a source id our rules refuse (``a/b``)."""
+
+    REFUSE = "refuse"  #: fail that record (the default)
+    MAP = "map"  #: carry it over under a safe id derived from it, keeping ``legacy_id``
+
+
+class Leniency(StrEnum):
+    """How :func:`session_core.values.to_portable` treats a value outside the portable model."""
+
+    STRICT = "strict"  #: refuse it (``save()``, ``Session.update()``)
+    CONVERT = "convert"  #: map well-known harmless types, refuse the rest (legacy shelves)
+    LENIENT = "lenient"  #: as ``convert``, anything else its ``str()``; never raises (Kedro's data)
+
+
 def choices(kind: type[StrEnum]) -> list[str]:
     """The values of ``kind``, in definition order, for an argparse ``choices=``."""
     return [member.value for member in kind]

@@ -11,7 +11,11 @@ so the rule lives here only:
 * a mistake is always raised, strict or not: a value outside the portable model
   (:class:`~session_core.errors.InvalidValue`), a bad setting
   (:class:`~session_core.errors.ConfigError`), an unsafe id. Spooling those would only defer
-  the same error to ``flush``.
+  the same error to ``flush``. A record over its store's size limit
+  (:class:`~session_core.errors.RecordTooLarge`) is no mistake of the record's: it is kept in
+  the spool like an outage, so closing a session never fails because of what it holds;
+* the record is redacted once more as a whole (:func:`session_core.redact.redact_mapping`)
+  before it goes anywhere, whichever way its values came in.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from . import spool
-from .errors import ConfigError, InvalidSessionId, InvalidValue, SessionCoreError
+from .errors import ConfigError, InvalidSessionId, InvalidValue, RecordTooLarge, SessionCoreError
+from .redact import redact_mapping
 from .registry import StoreSpec, class_path_of
 from .store import SessionStore
 
@@ -80,14 +85,21 @@ class RecordWriter:
         A store that failed leaves the record in the spool (``False``), unless ``strict``.
 
         Raises:
-            InvalidValue: a value is outside the portable model (nothing written anywhere).
+            InvalidValue: a value is outside the portable model (nothing written anywhere); a
+                record over the store's size limit is spooled instead, unless ``strict``.
             ConfigError, InvalidSessionId: always.
             StoreError: only with ``strict=True``.
         """
         session_id = record["session_id"]
+        record = redact_mapping(record)
         try:
             store = self._open_or_raise()
             store.write(session_id, record)
+        except RecordTooLarge as exc:
+            if self.strict:
+                raise
+            spool.keep(self.spool_dir, self.target, record, exc)
+            return False
         except MISTAKES:
             raise
         except SessionCoreError as exc:
@@ -110,6 +122,6 @@ class RecordWriter:
             return
         try:
             self._store.close()
-        except SessionCoreError:
-            logger.warning("closing store %s failed", self._store.location, exc_info=True)
+        except SessionCoreError as exc:  # its text is redacted; a chained cause may not be
+            logger.warning("closing store %s failed: %s", self._store.location, exc)
         self._store = None

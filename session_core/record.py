@@ -91,18 +91,18 @@ def describe_cli(cli: Any) -> dict[str, Any]:
 
 
 def describe_exception(exc: BaseException, with_traceback: bool = True) -> dict[str, Any]:
-    """``{"type", "value", "traceback"}`` with the traceback as a list of strings.
+    """``{"type", "value", "traceback"}`` with the traceback as a list of strings, redacted.
 
     A wrapped command's failure is an outcome, not a crash of ours: its traceback would only show
     session-core's own frames, so callers pass ``with_traceback=False`` for it.
     """
     kind = type(exc)
     name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-    return {
+    return redact_mapping({  # an exception's text often quotes a URL with its password
         "type": name,
         "value": str(exc),
         "traceback": traceback.format_exception(exc) if with_traceback else [],
-    }
+    })
 
 
 def new_record(

@@ -33,6 +33,7 @@ from .record import (
     utc_now,
 )
 from .persist import RecordWriter
+from .redact import redact_mapping
 from .registry import StoreSpec
 from .store import SessionStore
 from .values import to_portable
@@ -151,15 +152,19 @@ class Session:
     def update(self, **values: Any) -> None:
         """Add or replace user keys in the record (persisted at the next save).
 
+        Values are redacted as they come in (see :mod:`session_core.redact`): a secret-looking
+        key keeps its name but not its value, and credentials inside strings are removed.
+
         Raises:
             SessionError: a key belongs to the session, or the session is closed.
-            InvalidValue: a value is outside the portable model (checked now, not at close).
+            InvalidValue: a value is outside the portable model or beyond the record limits
+                (nesting, int size; see :mod:`session_core.values`), checked now, not at close.
         """
         reserved = RESERVED_KEYS.intersection(values)
         if reserved:
             raise SessionError(f"keys {sorted(reserved)} belong to the session and cannot be set")
         self._require_open("update")
-        self._record.update(to_portable(values))
+        self._record.update(redact_mapping(to_portable(values)))
 
     def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` once as this session's run and record its outcome.
@@ -208,7 +213,11 @@ class Session:
             self._record["stderr_tail"] = stderr_tail
 
     def close(self) -> None:
-        """Finish the record (``ended_at``, ``duration_s``, final status) and persist it."""
+        """Finish the record (``ended_at``, ``duration_s``, final status) and persist it.
+
+        Never raises because of the record's content or a store outage (unless ``strict``):
+        a record the store refuses, or cannot take, is kept in the spool and logged.
+        """
         if self._closed:
             return
         if self._record["status"] == Status.RUNNING:

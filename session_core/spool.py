@@ -21,7 +21,7 @@ from typing import Any
 
 from .atomic import sweep_temp_files, write_atomic
 from .ids import validate_session_id
-from .redact import redact_url
+from .redact import redact_text, redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -74,18 +74,19 @@ def keep(folder: Path, target: dict[str, Any], record: dict[str, Any], error: Ba
     """Spool a record its store refused, logging where it waits; ``None`` when the spool is
     unwritable too (then the record is lost, and that is logged with the traceback)."""
     session_id = record.get("session_id")
+    reason = redact_text(str(error))
     try:
-        file = put(folder, target, record, str(error))
-    except OSError:
+        file = put(folder, target, record, reason)
+    except (OSError, ValueError, TypeError):  # unwritable, or a record JSON cannot hold
         logger.exception(
             "session %s: store failed (%s) and the spool %s is unwritable: record lost",
-            session_id, error, folder,
+            session_id, reason, folder,
         )
         return None
     logger.error(
         "session %s: store failed, record kept in the spool at %s "
         "(send it on with `python -m session_core flush`): %s",
-        session_id, file, error,
+        session_id, file, reason,
     )
     return file
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from . import values
 from .errors import (
@@ -33,6 +33,7 @@ from .errors import (
     CorruptRecord,
     FormatVersionError,
     NotSupported,
+    RecordTooLarge,
     SessionCoreError,
     SessionError,
     SessionNotFound,
@@ -40,11 +41,14 @@ from .errors import (
     StoreError,
 )
 from .ids import validate_session_id
-from .redact import redact_url
+from .kinds import LegacyIds
+from .redact import known_secrets, redact_text, redact_url, remember
 
 logger = logging.getLogger(__name__)
 
-
+#: Called once per unreadable record by ``iter_records(errors="report")``: the record's id and
+#: the error that says why (a :class:`CorruptRecord`, or a :class:`StoreError` of its read).
+OnBadRecord = Callable[[str, SessionCoreError], None]
 
 @dataclass(frozen=True)
 class Capabilities:
@@ -108,9 +112,15 @@ class SessionStore(MutableMapping[str, Any]):
     FORMAT_VERSION: ClassVar[int] = 1
     #: Older formats :meth:`upgrade_format` converts from (``migrate --upgrade``).
     UPGRADABLE_FROM: ClassVar[frozenset[int]] = frozenset()
+    #: The largest record (UTF-8 bytes of its JSON) this store takes: a bigger one is refused
+    #: at save with :class:`RecordTooLarge`, never truncated, and one found stored is a
+    #: :class:`CorruptRecord`. A backend with a tighter limit (a row or object size) lowers it.
+    MAX_RECORD_BYTES: ClassVar[int] = values.DEFAULT_MAX_RECORD_BYTES
 
     def __init__(self, path: Any = None, session_id: str | None = None, **options: Any) -> None:
         self._path = path
+        self._secrets = known_secrets(path, options)
+        remember(self._secrets)
         self._session_id = None if session_id is None else validate_session_id(session_id)
         self._closed = False
         self.data: dict[str, Any] = {}
@@ -196,10 +206,16 @@ class SessionStore(MutableMapping[str, Any]):
         raise NotSupported(cls.__name__, "format upgrade")
 
     @classmethod
-    def upgrade_format(cls, path: Any, found: int, location: str, **options: Any) -> FormatUpgrade:
+    def upgrade_format(
+        cls, path: Any, found: int, location: str, legacy_ids: LegacyIds = LegacyIds.REFUSE, **options: Any
+    ) -> FormatUpgrade:
         """Convert the store at ``path`` from format ``found`` to :attr:`FORMAT_VERSION` in place.
 
         A crash must leave the store as it was (one transaction), so running it again is safe.
+        A record that cannot be converted (not JSON, beyond the record limits, an id our rules
+        refuse) is listed in :attr:`FormatUpgrade.failures` and never stops the others; with
+        ``legacy_ids`` ``map``, a refused id is carried over through
+        :func:`session_core.migrate.legacy_ids.carry`.
 
         Raises:
             NotSupported: the class upgrades no format (the default).
@@ -239,14 +255,24 @@ class SessionStore(MutableMapping[str, Any]):
         except SessionCoreError:
             raise
         except Exception as exc:
-            logger.debug("store %s: %s failed", self.location, operation, exc_info=True)
-            raise StoreError(self.location, operation, exc) from exc
+            if logger.isEnabledFor(logging.DEBUG):  # the cause's text may repeat credentials
+                import traceback
+
+                detail = redact_text("".join(traceback.format_exception(exc)), self._secrets)
+                logger.debug("store %s: %s failed:\n%s", self.location, operation, detail)
+            raise StoreError(self.location, operation, exc, known=self._secrets) from exc
 
     def _decode(self, session_id: str, text: str | bytes) -> dict[str, Any]:
+        """Decode one stored record within the limits of :mod:`session_core.values`.
+
+        Raises:
+            CorruptRecord: not a JSON object, or beyond the limits (too deep, too big, an int
+                too long); never ``RecursionError``.
+        """
         try:
-            return values.decode(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CorruptRecord(self.location, session_id, exc) from exc
+            return values.decode(text, self.MAX_RECORD_BYTES)
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            raise CorruptRecord(self.location, session_id, exc) from None
 
     def _require_session(self) -> str:
         if self._session_id is None:
@@ -306,19 +332,102 @@ class SessionStore(MutableMapping[str, Any]):
         with self._guard("listing"):
             yield from self._iter_ids()
 
-    def iter_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def iter_records(
+        self, errors: Literal["raise", "report"] = "raise", on_error: OnBadRecord | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Stream ``(session_id, record)`` pairs in ascending id order.
 
-        Raises (at the call): NotSupported, StoreClosed; while streaming: CorruptRecord,
-        StoreError.
+        This is how every reader (``list``, ``show``, ``query``, ``stats``, ``export``,
+        ``migrate``, the page) should read a whole store, so that one bad record never hides
+        the others:
+
+        * ``errors="raise"`` (the default): the first unreadable record raises
+          :class:`CorruptRecord` and the stream ends (``--strict`` in the commands).
+        * ``errors="report"``: each unreadable record (undecodable, beyond the record limits,
+          an unsafe pickle, a failed read of that one record) is reported once through
+          ``on_error(session_id, error)`` (default: a warning log line naming the id and the
+          reason) before any later id is yielded, and every readable record still comes.
+          When the backend's streamed read fails, the rest is read id by id.
+
+        Raises (at the call): NotSupported, StoreClosed; while streaming: CorruptRecord
+        (``raise`` only), StoreError (the store cannot list at all).
         """
         self._check_listable()
-        return self._stream_records()
+        if errors == "raise":
+            return self._stream_records()
+        if errors != "report":
+            raise ValueError(f"errors must be 'raise' or 'report', not {errors!r}")
+        return self._stream_reporting(on_error or self._log_bad_record)
 
     def _stream_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
         with self._guard("listing"):
             for session_id, text in self._iter_items():
                 yield session_id, self._decode(session_id, text)
+
+    def _log_bad_record(self, session_id: str, error: SessionCoreError) -> None:
+        logger.warning("%s: session %s is unreadable and was skipped: %s", self.location, session_id, error)
+
+    def _stream_reporting(self, on_error: OnBadRecord) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``iter_records(errors="report")``: the backend's stream while it lasts, then id by id.
+
+        ``on_error`` and the consumer run outside :meth:`_guard`, so whatever they raise (a
+        ``--strict`` stop) reaches the caller as it is. Ids stay ascending and each bad record
+        is reported at its place in that order.
+        """
+        last: str | None = None
+        failed: CorruptRecord | None = None  # raised by the backend's stream for one record
+        items = self._iter_items()
+        try:
+            while True:
+                try:
+                    with self._guard("listing"):
+                        item = next(items, None)
+                except CorruptRecord as exc:  # the backend's stream is over; carry on id by id
+                    failed = exc
+                    break
+                except StoreClosed:
+                    raise
+                except StoreError as exc:
+                    logger.warning("%s: streamed read failed after %r (%s); reading id by id", self.location, last, exc)
+                    break
+                if item is None:
+                    return
+                session_id, text = item
+                last = session_id
+                try:
+                    record = self._decode(session_id, text)
+                except CorruptRecord as exc:
+                    on_error(session_id, exc)
+                    continue
+                yield session_id, record
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:  # release the backend's cursor now, not when collected
+                close()
+        yield from self._read_one_by_one(last, failed, on_error)
+
+    def _read_one_by_one(
+        self, after: str | None, failed: CorruptRecord | None, on_error: OnBadRecord
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        for session_id in self.session_ids():
+            if after is not None and session_id <= after:
+                continue
+            if failed is not None and session_id == failed.session_id:
+                on_error(session_id, failed)
+                continue
+            try:
+                with self._guard(f"read of session {session_id!r}"):
+                    text = self._get(session_id)
+                record = None if text is None else self._decode(session_id, text)
+            except StoreClosed:
+                raise
+            except StoreError as exc:  # CorruptRecord, or the backend failed on this record
+                error: SessionCoreError = exc
+            else:
+                if record is not None:  # None: deleted since it was listed
+                    yield session_id, record
+                continue
+            on_error(session_id, error)
 
     def _check_listable(self) -> None:
         self._check_capability("listing")
@@ -351,7 +460,7 @@ class SessionStore(MutableMapping[str, Any]):
             InvalidSessionId, InvalidValue (nothing written), StoreError.
         """
         validate_session_id(session_id)
-        text = values.encode_portable(dict(record))
+        text = self._encode(session_id, record if type(record) is dict else dict(record))
         with self._guard(f"write of session {session_id!r}"):
             self._put(session_id, text)
         logger.debug("store %s: saved session %s (%d bytes)", self.location, session_id, len(text))
@@ -371,13 +480,28 @@ class SessionStore(MutableMapping[str, Any]):
         batch: list[tuple[str, str]] = []
         for session_id, record in records:
             validate_session_id(session_id)
-            batch.append((session_id, values.encode_portable(record if type(record) is dict else dict(record))))
+            batch.append((session_id, self._encode(session_id, record if type(record) is dict else dict(record))))
             if len(batch) >= size:
                 written += self._flush_batch(batch)
                 batch = []
         if batch:
             written += self._flush_batch(batch)
         return written
+
+    def _encode(self, session_id: str, record: dict[str, Any]) -> str:
+        """The record's JSON text, checked against the model and the limits.
+
+        Raises:
+            InvalidValue: outside the model, too deep, an int too long (names the key path).
+            RecordTooLarge: over :attr:`MAX_RECORD_BYTES`.
+        """
+        text = values.encode_portable(record)
+        limit = self.MAX_RECORD_BYTES
+        if len(text) * 4 > limit:  # only then can the UTF-8 size be over the limit
+            size = len(text.encode("utf-8"))
+            if size > limit:
+                raise RecordTooLarge(session_id, size, limit)
+        return text
 
     def _flush_batch(self, batch: list[tuple[str, str]]) -> int:
         with self._guard(f"batch write of {len(batch)} sessions"):

@@ -155,7 +155,7 @@ class JSONStore(SessionStore):
                 yield
             except Exception as exc:
                 if is_unreachable(exc):
-                    raise StoreTimeout(self.location, operation, exc) from exc
+                    raise StoreTimeout(self.location, operation, exc, known=self._secrets) from exc
                 raise
 
     def _location(self) -> str:

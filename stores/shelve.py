@@ -49,6 +49,8 @@ VERSION_FILE = ".session_core_format"
 LOCK_FILE = ".lock"
 TMP_DIR = ".tmp"
 OLD_DIR = ".old"
+#: Bytes a pickle adds around the record's text (opcodes, length, frame).
+PICKLE_OVERHEAD = 64
 #: Records read per lock turn when streaming them all.
 READ_PAGE = 200
 
@@ -128,8 +130,11 @@ class ShelveStore(SessionStore):
             yield from ((session_id, text) for session_id, text in texts if text is not None)
 
     def _read_shelf(self, session_id: str, shelf: Path) -> str:
-        with dbm.open(str(shelf), "r") as db:
-            data = db.get(RECORD_KEY.encode())
+        try:
+            with dbm.open(str(shelf), "r") as db:
+                data = db.get(RECORD_KEY.encode())
+        except Exception as exc:  # dbm.error, a damaged dbm.dumb index (ValueError, SyntaxError)
+            raise CorruptRecord(self.location, session_id, f"the shelf cannot be opened: {exc!r}") from exc
         if data is None:
             raise CorruptRecord(
                 self.location,
@@ -138,7 +143,7 @@ class ShelveStore(SessionStore):
                 "(a Kedro shelve folder is copied with `migrate kedro-shelve:///FOLDER DST`)",
             )
         try:
-            text = restricted_loads(data)
+            text = restricted_loads(data, max_bytes=self.MAX_RECORD_BYTES + PICKLE_OVERHEAD)
         except RefusedGlobal as exc:
             raise UnsafeRecord(self.location, session_id, RECORD_KEY, exc.refused) from None
         except Exception as exc:  # a damaged pickle: EOFError, UnpicklingError, ValueError, ...

@@ -21,14 +21,15 @@ after :meth:`SQLiteStore.backup_for_upgrade` copied it whole.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from session_core.errors import InvalidSessionId, StoreError
-from session_core.ids import validate_session_id
+from session_core.errors import StoreError
+from session_core.kinds import LegacyIds
 from session_core.store import FormatUpgrade, SessionStore
 
 from ._paths import resolve_db_path
@@ -62,6 +63,10 @@ def _is_locked(exc: BaseException) -> bool:
         "locked" in str(exc) or "busy" in str(exc)
     )
 
+
+#: Records are fetched as bytes and decoded by the core: a row holding invalid UTF-8 is then a
+#: CorruptRecord of its own session, where sqlite3's decoding would fail the whole page.
+_RECORD_BYTES = "CAST(record AS BLOB)"
 
 class SQLiteStore(SessionStore):
     """Sessions in one SQLite file.
@@ -124,8 +129,8 @@ class SQLiteStore(SessionStore):
         ).fetchone()
         return None if row is None else int(row[0])
 
-    def _get(self, session_id: str) -> str | None:
-        row = self._conn.execute("SELECT record FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    def _get(self, session_id: str) -> bytes | None:
+        row = self._conn.execute(f"SELECT {_RECORD_BYTES} FROM sessions WHERE id = ?", (session_id,)).fetchone()
         return None if row is None else row[0]
 
     def _put(self, session_id: str, text: str) -> None:
@@ -160,8 +165,8 @@ class SQLiteStore(SessionStore):
             for (session_id,) in rows:
                 yield session_id
 
-    def _iter_items(self) -> Iterator[tuple[str, str]]:
-        for rows in self._stream("SELECT id, record FROM sessions ORDER BY id"):
+    def _iter_items(self) -> Iterator[tuple[str, bytes]]:
+        for rows in self._stream(f"SELECT id, {_RECORD_BYTES} FROM sessions ORDER BY id"):
             yield from rows
 
     def _stream(self, query: str) -> Iterator[list[tuple]]:
@@ -171,7 +176,8 @@ class SQLiteStore(SessionStore):
             while rows := cursor.fetchmany(_FETCH_ROWS):
                 yield rows
         finally:
-            cursor.close()
+            with contextlib.suppress(sqlite3.ProgrammingError):  # the store closed first
+                cursor.close()
 
     def _close(self) -> None:
         self._conn.close()
@@ -201,9 +207,15 @@ class SQLiteStore(SessionStore):
         return backup
 
     @classmethod
-    def upgrade_format(cls, path: Any, found: int, location: str, **options: Any) -> FormatUpgrade:
-        """Format 0 -> current: copy ``runs`` into ``sessions`` and drop ``runs``, in one transaction."""
+    def upgrade_format(
+        cls, path: Any, found: int, location: str, legacy_ids: LegacyIds = LegacyIds.REFUSE, **options: Any
+    ) -> FormatUpgrade:
+        """Format 0 -> current: copy ``runs`` into ``sessions`` and drop ``runs``, in one transaction.
+
+        A row that cannot be carried over is a failure of its own; anything else rolls back.
+        """
         from session_core.migrate.kedro_viz import iter_rows, record_text  # format 0 is kedro-viz's layout
+        from session_core.migrate.legacy_ids import carry_text
 
         conn = sqlite3.connect(cls._db_file(path), isolation_level=None)
         failures: list[tuple[str, str]] = []
@@ -211,18 +223,17 @@ class SQLiteStore(SessionStore):
         try:
             conn.execute("BEGIN IMMEDIATE")
             create_schema(conn, cls.FORMAT_VERSION)
-            for session_id, *row in iter_rows(conn):
+            for raw_id, *row in iter_rows(conn):
                 try:
-                    validate_session_id(session_id)
-                    text = record_text(*row)
-                except (InvalidSessionId, ValueError) as exc:
-                    failures.append((str(session_id), str(exc)))
+                    session_id, text = carry_text(raw_id, record_text(*row), legacy_ids)
+                except (ValueError, TypeError, RecursionError) as exc:  # InvalidSessionId is a ValueError
+                    failures.append((str(raw_id), str(exc)))
                     continue
                 conn.execute("INSERT INTO sessions (id, record) VALUES (?, ?)", (session_id, text))
                 sessions += 1
             conn.execute(f"DROP TABLE {LEGACY_TABLE}")
             conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except Exception as exc:  # anything but a per-row fault: change nothing
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise StoreError(location, f"upgrade from format {found}", exc) from exc

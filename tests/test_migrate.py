@@ -274,7 +274,7 @@ def test_a_corrupt_source_record_is_counted_and_the_others_still_copy(src: Path,
     before = file_digest(src)
     code, summary, err = run_migrate(url("sqlite", src), url("sqlite", tmp_path / "dst.db"), "--verify",
                                      capsys=capsys)
-    assert code == 1
+    assert code == 3  # some records failed, the others were copied
     assert (summary["copied"], summary["failed"], summary["verified"]) == (299, 1, 299)
     assert bad in err
     with SQLiteStore(tmp_path / "dst.db") as d:

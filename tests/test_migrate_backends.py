@@ -82,7 +82,7 @@ def test_garbage_file_in_a_json_store_fails_alone_and_the_folder_is_untouched(tm
     assert info.value.session_id == bad
     before = file_digest(folder)
     code, summary, err = run_migrate(f"file://{folder}", url("sqlite", tmp_path / "dst.db"), capsys=capsys)
-    assert code == 1
+    assert code == 3  # some records failed, the others were copied
     assert (summary["copied"], summary["failed"]) == (29, 1)
     assert bad in err
     assert file_digest(folder) == before

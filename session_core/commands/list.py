@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..kinds import Status, choices
+from ._common import RECORD_ERRORS, STORE_ERRORS, add_strict_argument
 from ._types import non_negative_int
 
 HELP = "list recorded sessions, newest first"
@@ -38,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON record per line")
     parser.add_argument("--local", action="store_true", help="show times in the local time zone (default: UTC)")
+    add_strict_argument(parser)
 
 
 def record_filter(args: argparse.Namespace) -> Filter | None:
@@ -58,12 +60,15 @@ def describe_filters(args: argparse.Namespace) -> str:
     return " ".join(f"{option} {value}" for option, value in given if value)
 
 
-def newest_first(store: Any, keep: Filter | None, limit: int | None) -> Iterator[dict[str, Any]]:
+def newest_first(
+    store: Any, keep: Filter | None, limit: int | None, on_bad: Callable[[str, Any], None] | None = None
+) -> Iterator[dict[str, Any]]:
     """Records matching ``keep``, newest first, at most ``limit`` (``None`` or 0: all).
 
     Only ids are held and records are read lazily. Without a filter only the newest ``limit``
     ids are held, so memory does not grow with the store; with a filter or no limit every id is
-    held (about 100 bytes per session).
+    held (about 100 bytes per session). A record that cannot be read goes to
+    ``on_bad(session_id, error)`` and is skipped (without ``on_bad`` it raises).
     """
     if limit and keep is None:
         ids: Sequence[str] = deque(store.session_ids(), maxlen=limit)
@@ -71,7 +76,13 @@ def newest_first(store: Any, keep: Filter | None, limit: int | None) -> Iterator
         ids = list(store.session_ids())
     shown = 0
     for session_id in reversed(ids):
-        record = store.load(session_id)
+        try:
+            record = store.load(session_id)
+        except RECORD_ERRORS as exc:
+            if on_bad is None or isinstance(exc, STORE_ERRORS):
+                raise
+            on_bad(session_id, exc)
+            continue
         if keep is not None and not keep(record):
             continue
         yield record
@@ -148,16 +159,17 @@ def print_table(rows: list[tuple[str, ...]], local: bool) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ._common import open_store
+    from ._common import BadRecords, open_store
 
     keep = record_filter(args)
     with open_store(args) as store:
+        bad = BadRecords(store.location, args.strict)
         if args.json:
-            for record in newest_first(store, keep, args.limit):
+            for record in newest_first(store, keep, args.limit, bad):
                 print(json.dumps(record, ensure_ascii=False))
-            return 0
+            return bad.exit_code()
         limit = TABLE_LIMIT if args.limit is None else args.limit
-        rows = [row(record, args.local) for record in newest_first(store, keep, limit)]
+        rows = [row(record, args.local) for record in newest_first(store, keep, limit, bad)]
         if not rows:
             stored = count_matching(store, None) if keep is not None else 0
             if stored:
@@ -165,11 +177,11 @@ def main(args: argparse.Namespace) -> int:
                       file=sys.stderr)
             else:
                 print(f"no sessions in {store.location}", file=sys.stderr)
-            return 0
+            return bad.exit_code()
         print_table(rows, args.local)
         if limit and len(rows) == limit:
             matched = count_matching(store, keep)
             if matched > len(rows):
                 print(f"{len(rows)} of {matched} sessions shown (use --limit N, or --limit 0 for all)",
                       file=sys.stderr)
-    return 0
+    return bad.exit_code()

@@ -6,8 +6,10 @@
 SRC and DST are short names, URLs or class paths (as ``--store``); SRC may also be a legacy
 source: ``kedro-shelve:///folder`` (Kedro's ShelveStore) or ``kedro-viz:///session_store.db``.
 Progress goes to stderr (a bar on a terminal, plain lines otherwise), the summary to stdout.
-Exit code: 0 when nothing failed, 1 when a record failed or the run stopped, 2 for bad usage.
-See docs/migration.md.
+Exit code: 0 when nothing failed; 3 when some records failed (each named on stderr, every other
+one copied; with ``--strict``, the first failed record stops the run, also 3); 1 when the run
+stopped for any other reason (a store that cannot open or write, ``--on-conflict fail``); 2 for
+bad usage. See docs/migration.md.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ import sys
 import time
 from typing import Any
 
-from ..kinds import OnConflict, OutcomeKind, choices
+from ..kinds import LegacyIds, OnConflict, OutcomeKind, choices
 
 HELP = "copy every session from SRC to DST (safe to re-run), or --upgrade a store's format"
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_RECORDS_FAILED = 0, 1, 2, 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                         help="progress on stderr: a bar on a terminal, lines otherwise (auto)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    parser.add_argument("--strict", action="store_true",
+                        help="stop at the first record that cannot be read or carried over "
+                        "(default: name it on stderr, count it, go on; exit code 3 either way)")
+    parser.add_argument("--legacy-ids", choices=choices(LegacyIds), default=LegacyIds.REFUSE.value,
+                        help="a source id our rules refuse (a/b, quotes, NUL): fail that record "
+                        "(refuse, the default) or carry it over under a safe id derived from it, "
+                        "keeping the original as `legacy_id` in the record (map)")
     parser.add_argument("--upgrade", action="store_true",
                         help="upgrade STORE (the one positional, else --store or the configured "
                         "store) in place to the current format, keeping a backup first")
@@ -73,7 +82,9 @@ def _copy(args: argparse.Namespace) -> int:
     require_existing(src_spec)
     dst_path = local_path(dst_spec)
     dst_missing = dst_path is not None and not dst_path.exists()
-    options = MigrationOptions(args.on_conflict, args.verify, args.dry_run, args.batch_size)
+    options = MigrationOptions(
+        args.on_conflict, args.verify, args.dry_run, args.batch_size, args.strict, args.legacy_ids
+    )
     with contextlib.ExitStack() as stack:
         src = stack.enter_context(src_spec.open())
         # a dry run into a new location must not create it: nothing is there to compare with
@@ -92,7 +103,9 @@ def _copy(args: argparse.Namespace) -> int:
         summary = {"src": src.location, "dst": _dst_location(dst, dst_spec), "total": total,
                    **report.as_dict(), "seconds": round(elapsed, 3)}
     _print_summary(summary, args.json)
-    return EXIT_OK if report.ok else EXIT_FAILED
+    if report.stopped is not None and report.stopped_at is None:
+        return EXIT_FAILED
+    return EXIT_RECORDS_FAILED if report.failed else EXIT_OK
 
 
 def _dst_location(dst: Any, spec: Any) -> str:
@@ -176,7 +189,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     pairs = args.store_arg + args.src_arg
     spec = resolve_store(args.src or args.store, parse_option_pairs(pairs, "--store-arg") if pairs else None)
     require_existing(spec)
-    result = upgrade_store(spec)
+    result = upgrade_store(spec, legacy_ids=args.legacy_ids)
     if args.json:
         print(json.dumps(result.as_dict()))
     elif result.backup is None:
@@ -186,6 +199,6 @@ def _upgrade(args: argparse.Namespace) -> int:
         print(f"  backup: {result.backup}")
         print(f"  sessions: {result.sessions}")
         print(f"  failed: {len(result.failures)}")
-        for session_id, reason in result.failures:
-            print(f"failed: session {session_id}: {reason}", file=sys.stderr)
-    return EXIT_OK if not result.failures else EXIT_FAILED
+    for session_id, reason in result.failures:
+        print(f"failed: session {session_id!r}: {reason} (kept in the backup)", file=sys.stderr)
+    return EXIT_OK if not result.failures else EXIT_RECORDS_FAILED

@@ -16,14 +16,9 @@ This module never imports kedro: it only handles the data.
 
 from __future__ import annotations
 
-import enum
-import logging
-import math
-import os
 import socket
 from collections.abc import Mapping
-from datetime import date, datetime, time as dt_time, timezone
-from pathlib import PurePath
+from datetime import datetime, timezone
 from typing import Any
 
 from ..record import (
@@ -35,8 +30,8 @@ from ..record import (
 from ..errors import RunInterrupted
 from ..kinds import Status
 from ..redact import REDACTED, is_secret_name, redact_argv, redact_mapping
+from ..values import Leniency, to_portable
 
-logger = logging.getLogger(__name__)
 
 #: the exception type names (as Kedro's ``__exit__`` writes them) that mean "interrupted":
 #: Ctrl-C, and SIGTERM as the hooks raise it
@@ -44,32 +39,10 @@ INTERRUPT_TYPES = ("KeyboardInterrupt", f"{RunInterrupted.__module__}.{RunInterr
 
 
 def portable(value: Any, key_path: str = "$") -> Any:
-    """A copy of ``value`` in the portable model, converting what Kedro puts in its store.
-
-    Paths become strings, tuples and sets lists, dates ISO-8601 strings, enums their value,
-    non-finite floats and non-str keys strings; anything else its ``str()``, logged at debug
-    level with its key path.
-    """
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, PurePath):
-        return os.fspath(value)
-    if isinstance(value, Mapping):
-        return {str(key): portable(item, f"{key_path}.{key}") for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [portable(item, f"{key_path}[{i}]") for i, item in enumerate(value)]
-    if isinstance(value, (set, frozenset)):
-        return sorted((portable(item, f"{key_path}[]") for item in value), key=repr)
-    if isinstance(value, (datetime, date, dt_time)):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return portable(value.value, key_path)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    logger.debug("Kedro session data at %s: %s stored as its str()", key_path, type(value).__name__)
-    return str(value)
+    """A copy of ``value`` in the portable model: :func:`session_core.values.to_portable` in its
+    ``lenient`` mode (paths, dates, sets, enums converted; anything else its ``str()``), which
+    never raises for what Kedro stores."""
+    return to_portable(value, key_path, Leniency.LENIENT)
 
 
 def redact_command_path(command_path: str) -> str:
@@ -132,7 +105,7 @@ def normalise(data: Mapping[str, Any], package_name: str | None = None) -> dict[
     record.setdefault("username", current_user())
     record.setdefault("host", socket.gethostname())
     _settle(record)
-    return record
+    return redact_mapping(record)
 
 
 def _settle(record: dict[str, Any]) -> None:

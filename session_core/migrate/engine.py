@@ -18,6 +18,11 @@ How a run goes:
   :mod:`.verify`) and compares content hashes; ``dry_run`` writes nothing and counts what
   would be copied.
 
+Every per-record fault (an unreadable record, an id our rules refuse, a value beyond the
+record limits, a record too large for the destination) is counted and reported for that record
+and never stops the others, unless ``strict`` asks for the first one to stop the run. An id our
+rules refuse is carried over only when asked (``legacy_ids="map"``, see :mod:`.legacy_ids`).
+
 The source is only ever read. The destination failing to write stops the run (every further
 write would fail the same way); its error is kept in :attr:`MigrationReport.stopped`.
 """
@@ -30,13 +35,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from session_core.errors import InvalidSessionId, RecordConflict, SessionCoreError, StoreError
-from session_core.ids import validate_session_id
-from session_core.kinds import OnConflict, OutcomeKind, choices
+from session_core.errors import InvalidSessionId, InvalidValue, RecordConflict, SessionCoreError, StoreError
+from session_core.kinds import LegacyIds, OnConflict, OutcomeKind, choices
 from session_core.store import SessionStore
 from session_core.values import content_hash
 
 from .dest_index import DestinationIndex
+from .legacy_ids import carry
 from .reading import source_records
 from .verify import VerifyLog
 
@@ -53,18 +58,28 @@ class MigrationOptions:
         dry_run: write nothing; count what would be copied.
         batch_size: records per :meth:`SessionStore.write_many` batch (default: the
             destination's ``BATCH_SIZE``).
+        strict: the first failed record stops the run (default: count it and go on).
+        legacy_ids: ``refuse`` (the default) fails a record whose id our rules refuse; ``map``
+            carries it over under :func:`~session_core.ids.legacy_id_to_safe` of its id,
+            keeping the original as ``legacy_id``.
     """
 
     on_conflict: OnConflict = OnConflict.SKIP
     verify: bool = False
     dry_run: bool = False
     batch_size: int | None = None
+    strict: bool = False
+    legacy_ids: LegacyIds = LegacyIds.REFUSE
 
     def __post_init__(self) -> None:
         try:  # a plain string is taken too ("skip"), and kept as the enum member
             object.__setattr__(self, "on_conflict", OnConflict(self.on_conflict))
+            object.__setattr__(self, "legacy_ids", LegacyIds(self.legacy_ids))
         except ValueError:
-            raise ValueError(f"on_conflict must be one of {choices(OnConflict)}, not {self.on_conflict!r}") from None
+            raise ValueError(
+                f"on_conflict must be one of {choices(OnConflict)} and legacy_ids one of "
+                f"{choices(LegacyIds)}, not {self.on_conflict!r} and {self.legacy_ids!r}"
+            ) from None
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {self.batch_size}")
 
@@ -100,6 +115,8 @@ class MigrationReport:
     failed: int = 0
     verified: int = 0
     stopped: SessionCoreError | None = None
+    #: The id of the failed record that stopped a ``strict`` run (``None`` otherwise).
+    stopped_at: str | None = None
     failures: list[Outcome] = field(default_factory=list)
 
     #: How many failures and conflicts are kept in :attr:`failures` (all are reported as they
@@ -120,6 +137,7 @@ class MigrationReport:
             "failed": self.failed,
             "verified": self.verified,
             "stopped": None if self.stopped is None else str(self.stopped),
+            "stopped_at": self.stopped_at,
             "ok": self.ok,
         }
 
@@ -175,10 +193,13 @@ class Migration:
 
     def _handle(self, index: DestinationIndex, session_id: str, record: dict[str, Any]) -> None:
         try:
-            validate_session_id(session_id)
+            carried_id, record = carry(session_id, record, self.options.legacy_ids)
         except InvalidSessionId as exc:
             self._fail(session_id, exc)
             return
+        if carried_id != session_id:
+            logger.info("legacy id %r carried over as %s", session_id, carried_id)
+            session_id = carried_id
         existing = index.existing_hash(session_id)
         if existing is None:
             self._queue(session_id, record)
@@ -205,6 +226,10 @@ class Migration:
     def _fail(self, session_id: str | None, error: SessionCoreError) -> None:
         self.report.failed += 1
         self._keep(Outcome(OutcomeKind.FAILED, session_id, error))
+        if self.options.strict:
+            self.report.stopped_at = session_id
+            self._flush()  # what came before the failed record is copied
+            raise _Stop(error)
 
     def _keep(self, outcome: Outcome) -> None:
         if len(self.report.failures) < MigrationReport.KEEP:
@@ -231,6 +256,8 @@ class Migration:
             assert self.dst is not None
             try:
                 self.dst.write_many(batch, batch_size=len(batch))
+            except InvalidValue:  # a record the destination refuses: find it, write the others
+                batch = self._write_one_by_one(batch)
             except SessionCoreError as exc:  # the destination is failing: reported once
                 self.report.failed += len(batch)
                 self._emit(Outcome(OutcomeKind.FAILED, None, exc))
@@ -245,6 +272,24 @@ class Migration:
             else:
                 self.report.overwritten += 1
                 self._emit(Outcome(OutcomeKind.OVERWRITTEN, session_id, replaced))
+
+    def _write_one_by_one(self, batch: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+        """Write a refused batch record by record; fail the refused ones, return the written."""
+        assert self.dst is not None
+        written = []
+        for session_id, record in batch:
+            try:
+                self.dst.write_many([(session_id, record)], batch_size=1)
+            except InvalidValue as exc:
+                self._replacing.pop(session_id, None)
+                self._fail(session_id, exc)
+                continue
+            except SessionCoreError as exc:
+                self.report.failed += 1
+                self._emit(Outcome(OutcomeKind.FAILED, None, exc))
+                raise _Stop(exc) from exc
+            written.append((session_id, record))
+        return written
 
     def _verify(self, written: VerifyLog) -> None:
         assert self.dst is not None

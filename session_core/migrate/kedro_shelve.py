@@ -9,7 +9,9 @@ The shelf is opened with ``dbm`` read-only (shelve's own ``Shelf`` would unpickl
 ``pickle.Unpickler``, which is how a crafted shelf ran code in Kedro); each value goes through
 :func:`~session_core.migrate.legacy_pickle.loads_legacy`. A refused value raises
 :class:`~session_core.errors.UnsafeRecord` naming the session and the key; nothing of that
-record is returned, and the other sessions read normally.
+record is returned, and the other sessions read normally. Loading and conversion are bounded
+(size, memo, nesting, expansion: :mod:`session_core.safe_pickle`, :mod:`session_core.values`),
+so a shelf built to exhaust memory or the stack is a :class:`CorruptRecord` for its session.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from session_core import values
 from session_core.errors import CorruptRecord, InvalidValue, UnsafeRecord
 
 from ..safe_pickle import RefusedGlobal
-from .legacy_pickle import loads_legacy, to_portable_legacy
+from .legacy_pickle import loads_legacy
 from .legacy_store import LegacyReader
 
 SHELF_NAME = "store"
@@ -55,18 +57,22 @@ class KedroShelveReader(LegacyReader):
                 raw = {key.decode(KEY_ENCODING): db[key] for key in db.keys()}
         except Exception as exc:  # dbm.error, or a damaged dbm.dumb index (ValueError, SyntaxError)
             raise CorruptRecord(self.location, session_id, exc) from exc
+        size = sum(len(data) for data in raw.values())
+        if size > self.MAX_RECORD_BYTES:
+            raise CorruptRecord(self.location, session_id, f"the shelf holds {size} bytes, over the record limit")
         record: dict[str, Any] = {}
         for key in sorted(raw):
             try:
-                record[key] = loads_legacy(raw[key])
+                record[key] = loads_legacy(raw[key], self.MAX_RECORD_BYTES)
             except RefusedGlobal as exc:
                 raise UnsafeRecord(self.location, session_id, key, exc.refused) from None
             except Exception as exc:  # a damaged pickle: EOFError, UnpicklingError, ...
                 raise CorruptRecord(self.location, session_id, f"value of key {key!r}: {exc!r}") from exc
         try:
-            return values.encode(values.to_portable(to_portable_legacy(record)))
+            converted = values.to_portable(record, mode=values.Leniency.CONVERT, max_bytes=self.MAX_RECORD_BYTES)
         except InvalidValue as exc:
-            raise CorruptRecord(self.location, session_id, exc) from exc
+            raise CorruptRecord(self.location, session_id, exc) from None
+        return values.encode(converted)
 
 
 def _holds_shelf(folder: str | Path) -> bool:

@@ -50,14 +50,19 @@ def record_text(blob: Any, title: Any, notes: Any, bookmark: Any) -> str:
 
     Raises:
         ValueError: the blob is not JSON, not a JSON object (after kedro-viz's double
-            encoding is undone) or holds values outside the portable model (NaN).
+            encoding is undone), larger than the record limit, nested beyond it, or holds
+            values outside the portable model (NaN); never ``RecursionError``.
     """
+    if isinstance(blob, (str, bytes)) and len(blob) > values.DEFAULT_MAX_RECORD_BYTES:
+        raise ValueError(f"blob of {len(blob)} bytes, over the record limit of {values.DEFAULT_MAX_RECORD_BYTES}")
     try:
         record = json.loads(blob)
         if isinstance(record, str):  # kedro-viz's double encoding
             record = json.loads(record)
     except TypeError as exc:
         raise ValueError(f"blob is a {type(blob).__name__}, not JSON text") from exc
+    except RecursionError:
+        raise ValueError(f"blob nests deeper than {values.MAX_DEPTH} levels") from None
     if not isinstance(record, dict):
         raise ValueError(f"blob holds a JSON {type(record).__name__}, not an object")
     details = {
@@ -103,8 +108,8 @@ class KedroVizReader(LegacyReader):
         session_id = row[0]
         try:
             return session_id, record_text(*row[1:])
-        except ValueError as exc:
-            raise CorruptRecord(self.location, session_id, exc) from exc
+        except ValueError as exc:  # InvalidValue and UnicodeDecodeError are ValueErrors too
+            raise CorruptRecord(self.location, session_id, exc) from None
 
     def _get(self, session_id: str) -> str | None:
         for row in iter_rows(self._conn, session_id):

@@ -7,8 +7,10 @@ and user code could add dates or ordered dicts. Pickle runs code only by asking 
 short allow-list of harmless types (through :func:`session_core.safe_pickle.restricted_loads`)
 and refuses every other name; the path classes are answered
 with their *pure* counterparts, which cannot touch the filesystem (and load on any OS, so a shelf
-written on Windows reads on Linux). :func:`to_portable_legacy` then maps those objects to
-portable values (a path to its string, a date to ISO-8601).
+written on Windows reads on Linux). Loading is bounded in memory (see
+:mod:`session_core.safe_pickle`); the reader then maps those objects to portable values (a path
+to its string, a date to ISO-8601) with :func:`session_core.values.to_portable` in its
+``convert`` mode, which also bounds nesting and expansion.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pathlib
 from typing import Any
 
 from ..safe_pickle import restricted_loads
+from ..values import DEFAULT_MAX_RECORD_BYTES
 
 #: (module, name) a pickle may ask for -> the harmless object handed back.
 _ALLOWED: dict[tuple[str, str], Any] = {
@@ -45,39 +48,13 @@ _ALLOWED: dict[tuple[str, str], Any] = {
 }
 
 
-def loads_legacy(data: bytes) -> Any:
-    """Unpickle one value of a legacy shelf.
+def loads_legacy(data: bytes, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Any:
+    """Unpickle one value of a legacy shelf (at most ``max_bytes`` of pickle).
 
     Raises:
+        session_core.safe_pickle.RefusedPickle: too large or malformed (nothing was loaded).
         session_core.safe_pickle.RefusedGlobal: the pickle asks for anything outside the
             allow-list (nothing was run).
         pickle.UnpicklingError, EOFError, ValueError, TypeError: the bytes are not a valid pickle.
     """
-    return restricted_loads(data, _ALLOWED)
-
-
-def to_portable_legacy(value: Any) -> Any:
-    """Map the allowed legacy objects to portable values; everything else is left as it is.
-
-    Paths become their string, dates and times ISO-8601 text, a timedelta its seconds, sets a
-    sorted list (insertion order when the items do not sort), tuples lists. What is still not
-    portable afterwards (bytes, for one) is refused later by
-    :func:`session_core.values.to_portable`, naming the key path.
-    """
-    if isinstance(value, pathlib.PurePath):
-        return str(value)
-    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, datetime.timedelta):
-        return value.total_seconds()
-    if isinstance(value, dict):
-        return {key: to_portable_legacy(item) for key, item in value.items()}
-    if isinstance(value, (set, frozenset)):
-        items = [to_portable_legacy(item) for item in value]
-        try:
-            return sorted(items)
-        except TypeError:
-            return items
-    if isinstance(value, (list, tuple)):
-        return [to_portable_legacy(item) for item in value]
-    return value
+    return restricted_loads(data, _ALLOWED, max_bytes)

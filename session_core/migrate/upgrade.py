@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from session_core.errors import FormatVersionError
+from session_core.kinds import LegacyIds
 from session_core.registry import StoreSpec
 
 logger = logging.getLogger(__name__)
@@ -52,8 +53,12 @@ class UpgradeResult:
         }
 
 
-def upgrade_store(spec: StoreSpec) -> UpgradeResult:
+def upgrade_store(spec: StoreSpec, legacy_ids: LegacyIds | str = LegacyIds.REFUSE) -> UpgradeResult:
     """Bring the store named by ``spec`` to the current format; a no-op when it already is.
+
+    A row that cannot be carried over (not JSON, too deep or too large, an id our rules refuse)
+    never stops the others: it is listed in ``failures`` and stays in the backup. With
+    ``legacy_ids="map"`` a refused id is carried over as ``migrate --legacy-ids map`` does.
 
     Raises:
         FormatVersionError: the store is newer than this code, or its store class cannot
@@ -72,7 +77,9 @@ def upgrade_store(spec: StoreSpec) -> UpgradeResult:
     logger.info("upgrading %s from format %d to %d", found.location, found.found, found.supported)
     backup = store_class.backup_for_upgrade(spec.path, found.found, found.location, **spec.options)
     logger.info("%s: backup written to %s", found.location, backup)
-    done = store_class.upgrade_format(spec.path, found.found, found.location, **spec.options)
+    done = store_class.upgrade_format(
+        spec.path, found.found, found.location, legacy_ids=LegacyIds(legacy_ids), **spec.options
+    )
     for session_id, reason in done.failures:
         logger.warning("%s: session %s not upgraded (kept in %s): %s", found.location, session_id, backup, reason)
     return UpgradeResult(found.location, found.found, found.supported, backup, done.sessions, done.failures)
