@@ -77,9 +77,9 @@ def upgrade_store(spec: StoreSpec, legacy_ids: LegacyIds | str = LegacyIds.REFUS
     logger.info("upgrading %s from format %d to %d", found.location, found.found, found.supported)
     backup = store_class.backup_for_upgrade(spec.path, found.found, found.location, **spec.options)
     logger.info("%s: backup written to %s", found.location, backup)
-    done = store_class.upgrade_format(
-        spec.path, found.found, found.location, legacy_ids=LegacyIds(legacy_ids), **spec.options
-    )
+    # only asked of a hook when wanted: a backend's hook without the option keeps working
+    mapping = {"legacy_ids": LegacyIds.MAP} if LegacyIds(legacy_ids) is LegacyIds.MAP else {}
+    done = store_class.upgrade_format(spec.path, found.found, found.location, **mapping, **spec.options)
     for session_id, reason in done.failures:
         logger.warning("%s: session %s not upgraded (kept in %s): %s", found.location, session_id, backup, reason)
     return UpgradeResult(found.location, found.found, found.supported, backup, done.sessions, done.failures)
