@@ -25,6 +25,7 @@ SUITES = {
     "concurrent": "bench.concurrent",
     "s3": "bench.s3",
     "migrate": "bench.migrate",
+    "history": "bench.history",
 }
 RESULTS = Path("bench") / "results"
 

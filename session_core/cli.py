@@ -39,6 +39,12 @@ COMMANDS = {
     "show": "session_core.commands.show",
     "flush": "session_core.commands.flush",
     "migrate": "session_core.commands.migrate",
+    "query": "session_core.commands.query",
+    "stats": "session_core.commands.stats",
+    "export": "session_core.commands.export",
+    "delete": "session_core.commands.delete",
+    "prune": "session_core.commands.prune",
+    "reap": "session_core.commands.reap",
 }
 
 CONFIGURATION_ORDER = """\

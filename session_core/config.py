@@ -39,6 +39,8 @@ ENV_STORE = "SESSION_CORE_STORE"
 ENV_STORE_ARGS = "SESSION_CORE_STORE_ARGS"
 DEFAULT_STORE = "sqlite"
 STATE_DIR = ".session_core"
+#: Settings under ``[tool.session_core]`` besides the store (read by the modules they concern).
+TOOL_KEYS = ("heartbeat",)
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.DOTALL)
 _CLASS_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -216,16 +218,25 @@ def _pyproject_setting(project_path: Path, tool: dict[str, Any]) -> tuple[str, d
     section = tool.get("session_core")
     if not section:
         return None
-    if not isinstance(section, dict) or "store" not in section:
+    if not isinstance(section, dict) or not {"store", *TOOL_KEYS} & set(section):
         raise ConfigError(
             f"[tool.session_core] in {pyproject}", section, "expected a `store = \"...\"` key"
         )
-    unknown = set(section) - {"store", "store_args"}
+    unknown = set(section) - {"store", "store_args", *TOOL_KEYS}
     if unknown:
         raise ConfigError(
-            f"[tool.session_core] in {pyproject}", sorted(unknown), "only `store` and `store_args` are read"
+            f"[tool.session_core] in {pyproject}", sorted(unknown),
+            f"only {', '.join(f'`{key}`' for key in ('store', 'store_args', *TOOL_KEYS))} are read",
         )
+    if "store" not in section:
+        return None
     return section["store"], section.get("store_args") or {}
+
+
+def tool_setting(project_path: Path, key: str) -> Any:
+    """The value of ``key`` (one of :data:`TOOL_KEYS`) under ``[tool.session_core]``, or None."""
+    section = (_load_pyproject(project_path).get("tool") or {}).get("session_core")
+    return section.get(key) if isinstance(section, dict) else None
 
 
 def resolve_store(

@@ -229,6 +229,31 @@ class ConfigError(SessionCoreError, ValueError):
         )
 
 
+class InvalidFilter(SessionCoreError, ValueError):
+    """A history filter, sort field or time could not be understood.
+
+    Attributes: ``field`` (the option, such as ``since`` or ``param``), ``value`` and ``reason``
+    (what is accepted).
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"bad {field} {value!r}: {reason}")
+
+
+class QueryError(SessionCoreError, ValueError):
+    """A ``query`` statement was refused or failed: not read-only, a syntax error, an unknown
+    column. Attributes: ``sql`` (the statement) and ``reason`` (DuckDB's explanation, which
+    names the column or the place of the syntax error)."""
+
+    def __init__(self, sql: str, reason: str) -> None:
+        self.sql = sql
+        self.reason = reason
+        super().__init__(f"query not run: {reason}")
+
+
 class SessionError(SessionCoreError, RuntimeError):
     """A session was used against its lifecycle (a second run, a run after close)."""
 

@@ -18,6 +18,9 @@ class Status(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    #: a running record whose heartbeat stopped: what readers show (the record is not changed)
+    #: until ``reap`` stores it (:func:`session_core.history.effective_status`)
+    LOST = "lost"
 
 
 class OnConflict(StrEnum):

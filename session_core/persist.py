@@ -110,6 +110,15 @@ class RecordWriter:
         spool.discard(self.spool_dir, session_id)
         return True
 
+    def refresh(self, record: dict[str, Any]) -> None:
+        """Write ``record`` into the store only, never the spool (a heartbeat: the next one or
+        the final save brings the store up to date).
+
+        Raises:
+            SessionCoreError: the store failed (the heartbeat thread logs it).
+        """
+        self._open_or_raise().write(record["session_id"], record)
+
     def _open_or_raise(self) -> SessionStore:
         if self._store is None:
             assert isinstance(self._source, StoreSpec)

@@ -24,6 +24,11 @@ from .redact import redact_argv, redact_mapping
 
 RECORD_VERSION = 1
 
+#: Seconds between heartbeats of a running session unless configured otherwise.
+DEFAULT_HEARTBEAT_S = 30.0
+#: A running record reads as lost when its heartbeat is older than this many intervals.
+LOST_AFTER_INTERVALS = 3
+
 
 def utc_now() -> str:
     """Now as ISO-8601 UTC with microseconds (``2026-11-25T01:38:05.123456+00:00``)."""

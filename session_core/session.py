@@ -24,6 +24,7 @@ from .errors import (
     SessionError,
 )
 from .gitinfo import collect_git
+from .heartbeat import Heartbeat, resolve_interval
 from .ids import new_session_id, validate_session_id
 from .kinds import Status
 from .record import (
@@ -66,6 +67,7 @@ class Session:
         self._started = time.perf_counter()
         self._run_done = False
         self._closed = False
+        self._heartbeat: Heartbeat | None = None
 
     @classmethod
     def create(
@@ -83,6 +85,7 @@ class Session:
         git: bool | str = True,
         cli: Any = None,
         spool_dir: Path | str | None = None,
+        heartbeat: float | None = None,
     ) -> Session:
         """Start a session and write its ``running`` record.
 
@@ -99,9 +102,12 @@ class Session:
                 details, ``False`` for none.
             cli: a dict, an argv list or a click context; default: the running process.
             spool_dir: where records wait when the store fails (see :mod:`session_core.spool`).
+            heartbeat: seconds between refreshes of ``heartbeat_at`` while the session is open
+                (``0``: none); ``None`` reads ``SESSION_CORE_HEARTBEAT``, then ``heartbeat``
+                under ``[tool.session_core]``, then 30 (:mod:`session_core.heartbeat`).
 
         Raises:
-            ConfigError: the store setting is invalid (nothing ran yet).
+            ConfigError: the store or heartbeat setting is invalid (nothing ran yet).
             InvalidSessionId: ``session_id`` is unsafe.
             StoreError: only with ``strict=True``.
         """
@@ -120,11 +126,17 @@ class Session:
             env=to_portable(env, "$.env"),
             runtime_params=to_portable(runtime_params or {}, "$.runtime_params"),
         )
+        interval = resolve_interval(heartbeat, root) if save_on_close else 0.0
+        if interval:
+            record.update(heartbeat_s=interval, heartbeat_at=record["started_at"])
         session = cls(
             record, store, save_on_close=save_on_close, strict=strict,
             spool_dir=None if spool_dir is None else Path(spool_dir),
         )
         session._persist()
+        if interval:
+            session._heartbeat = Heartbeat(interval, session._beat, session_id)
+            session._heartbeat.start()
         return session
 
     # ------------------------------------------------------------------ reading
@@ -220,6 +232,8 @@ class Session:
         """
         if self._closed:
             return
+        if self._heartbeat is not None:
+            self._heartbeat.stop()  # no beat may land after the final record
         if self._record["status"] == Status.RUNNING:
             self._record["status"] = Status.COMPLETED
         self._record.update(ended_at=utc_now(), duration_s=round(time.perf_counter() - self._started, 6))
@@ -247,3 +261,9 @@ class Session:
         """Save the record through :class:`RecordWriter` (store, else spool unless strict)."""
         if self._save_on_close:
             self._writer.save(self._record)
+
+    def _beat(self) -> None:
+        """Write the record with a fresh ``heartbeat_at`` (from the heartbeat thread; the main
+        thread writes only before the heartbeat starts and after it stopped)."""
+        self._record["heartbeat_at"] = utc_now()
+        self._writer.refresh(dict(self._record))

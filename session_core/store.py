@@ -23,11 +23,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from . import values
+from .conditions import Condition
 from .errors import (
     ConfigError,
     CorruptRecord,
@@ -185,6 +187,31 @@ class SessionStore(MutableMapping[str, Any]):
             text = self._get(session_id)
             if text is not None:
                 yield session_id, text
+
+    def _iter_items_where(
+        self, conditions: Sequence[Condition], newest_first: bool
+    ) -> Iterator[tuple[str, str | bytes]] | None:
+        """Optional hook: ``(id, text)`` of the records that may satisfy ``conditions``.
+
+        Return ``None`` (the default) when the backend cannot filter natively; the core then
+        streams every record. Otherwise return an iterator in ascending id order, or descending
+        when ``newest_first``. The conditions are a pre-filter (see
+        :mod:`session_core.conditions`): evaluate any subset, never drop a matching record.
+        SQL backends build their WHERE clause with :func:`session_core.conditions.render_where`.
+        """
+        return None
+
+    def _query_source(self, con: Any) -> contextlib.AbstractContextManager[str | None]:
+        """Optional hook for ``query``: ready the DuckDB connection ``con`` to read this store.
+
+        Return a context manager that, on entry, gives the SQL of a relation
+        ``(session_id VARCHAR, record VARCHAR)`` holding every stored record's JSON text, which
+        ``con`` can run until the context exits (attach a file read-only, register a
+        filesystem with ``con.register_filesystem``, ...); on exit, release what it took. Nothing
+        may be written. Give ``None`` (the default) to have the core stream :meth:`_iter_items`
+        into DuckDB instead. See docs/query.md.
+        """
+        return contextlib.nullcontext(None)
 
     def _close(self) -> None:
         """Release connections and handles."""
@@ -428,6 +455,64 @@ class SessionStore(MutableMapping[str, Any]):
                     yield session_id, record
                 continue
             on_error(session_id, error)
+    def iter_matching(
+        self, conditions: Sequence[Condition] = (), newest_first: bool = False
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Stream ``(session_id, record)`` pairs that may satisfy ``conditions`` (a pre-filter:
+        callers check each record again), oldest first or ``newest_first``.
+
+        The backend's :meth:`_iter_items_where` hook filters natively where it can; otherwise
+        every record is streamed (newest first holds the ids in memory, about 100 bytes each).
+
+        Raises (at the call): NotSupported, StoreClosed; while streaming: CorruptRecord,
+        StoreError.
+        """
+        self._check_listable()
+        return self._stream_matching(tuple(conditions), newest_first)
+
+    def _stream_matching(
+        self, conditions: tuple[Condition, ...], newest_first: bool
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        with self._guard("listing"):
+            native = self._iter_items_where(conditions, newest_first)
+        if native is not None:
+            with self._guard("listing"):
+                for session_id, text in native:
+                    yield session_id, self._decode(session_id, text)
+            return
+        if not newest_first:
+            yield from self._stream_records()
+            return
+        with self._guard("listing"):
+            ids = list(self._iter_ids())
+        for session_id in reversed(ids):
+            with self._guard(f"read of session {session_id!r}"):
+                text = self._get(session_id)
+            if text is not None:  # deleted since it was listed
+                yield session_id, self._decode(session_id, text)
+
+    def iter_raw(self) -> Iterator[tuple[str, str | bytes]]:
+        """Stream ``(session_id, JSON text)`` without decoding, in ascending id order (for
+        engines that parse JSON themselves, such as ``query``).
+
+        Raises (at the call): NotSupported, StoreClosed; while streaming: StoreError.
+        """
+        self._check_listable()
+        return self._stream_raw()
+
+    def _stream_raw(self) -> Iterator[tuple[str, str | bytes]]:
+        with self._guard("listing"):
+            yield from self._iter_items()
+
+    @contextlib.contextmanager
+    def query_source(self, con: Any) -> Iterator[str | None]:
+        """The store's :meth:`_query_source` hook, with failures wrapped as StoreError.
+
+        Raises (at entry): NotSupported, StoreClosed, StoreError.
+        """
+        self._check_listable()
+        with self._guard("query"), self._query_source(con) as source:
+            yield source
 
     def _check_listable(self) -> None:
         self._check_capability("listing")

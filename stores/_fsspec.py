@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 #: Protocols whose writes replace a whole object at once (no partial object is ever visible),
 #: and whose "folders" need no creating.
+#: DuckDB glob of a folder's files without dot files (temporary files start with a dot).
+DUCKDB_NO_DOT_FILES = "[!.]*"
+
 OBJECT_STORE_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
 
 #: botocore settings the store uses for S3 unless the caller's ``config_kwargs`` set them. s3fs
@@ -68,6 +71,10 @@ class Folder(Protocol):
 
     def names(self) -> Iterator[str]:
         """Stream every file name in ascending order (temporary files excluded)."""
+
+    def duckdb_glob(self, con: Any) -> str:
+        """A glob DuckDB's readers expand to every file of the folder (dot files excluded),
+        registering the filesystem with ``con`` when DuckDB cannot reach it by itself."""
 
 
 def protocols(fs: AbstractFileSystem) -> set[str]:
@@ -181,6 +188,10 @@ class LocalFolder:
         fsync_folder(self.path)
         return True
 
+    def duckdb_glob(self, con: Any) -> str:
+        """DuckDB reads local files itself; nothing to register."""
+        return os.path.join(self.path, DUCKDB_NO_DOT_FILES)
+
     def names(self) -> Iterator[str]:
         """Sorted names. A folder cannot be listed in order, so the names (not the files)
         are held in memory to sort them: about 100 bytes per session.
@@ -257,6 +268,13 @@ class FsspecFolder:
             return False
         self.fs.rm_file(key)
         return True
+
+    def duckdb_glob(self, con: Any) -> str:
+        """The folder as a URL of this filesystem, registered with ``con`` (DuckDB then lists
+        and reads through fsspec; no DuckDB extension is needed)."""
+        con.register_filesystem(self.fs)
+        protocol = sorted(protocols(self.fs))[0]
+        return f"{protocol}://{self.path}/{DUCKDB_NO_DOT_FILES}"
 
     def names(self) -> Iterator[str]:
         if self._s3:

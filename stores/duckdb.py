@@ -31,15 +31,17 @@ transaction, several times faster than ``executemany``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import duckdb
 
+from session_core.conditions import Condition, render_where
 from session_core.store import SessionStore
 
 from ._filelock import StoreLock
@@ -211,18 +213,56 @@ class DuckDBStore(SessionStore):
         for rows in self._pages("id, record", RECORD_PAGE):
             yield from rows
 
-    def _pages(self, columns: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
-        """Keyset pages in ascending id order, each read in a turn of its own."""
-        query = f"SELECT {columns} FROM {self._alias}.sessions WHERE id > ? ORDER BY id LIMIT {size}"
-        last = ""
+    def _iter_items_where(
+        self, conditions: Sequence[Condition], newest_first: bool
+    ) -> Iterator[tuple[str, str]]:
+        """The conditions as a WHERE over ``json_extract_string``, in keyset pages."""
+        where, parameters = render_where(  # a record that is not valid JSON matches no condition
+            conditions, lambda path: f"(CASE WHEN json_valid(record) THEN json_extract_string(record, {path}) END)"
+        )
+        pages = self._pages("id, record", RECORD_PAGE, where, parameters, descending=newest_first)
+        return (item for rows in pages for item in rows)
+
+    def _pages(
+        self,
+        columns: str,
+        size: int,
+        where: str = "TRUE",
+        parameters: Sequence[str] = (),
+        descending: bool = False,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Keyset pages in id order, each read in a turn of its own."""
+        after, order = ("<", "DESC") if descending else (">", "ASC")
+        select = f"SELECT {columns} FROM {self._alias}.sessions WHERE {{keyset}}({where}) ORDER BY id {order} LIMIT {size}"
+        more = select.format(keyset=f"id {after} ? AND ")
+        query, arguments = select.format(keyset=""), list(parameters)
         while True:
-            rows = self._run("listing", lambda c: c.execute(query, [last]).fetchall(), write=False)
+            rows = self._run("listing", lambda c: c.execute(query, arguments).fetchall(), write=False)
             if not rows:
                 return
             yield rows
             if len(rows) < size:
                 return
-            last = rows[-1][0]
+            query, arguments = more, [rows[-1][0], *parameters]
+
+    @contextlib.contextmanager
+    def _query_source(self, con: duckdb.DuckDBPyConnection) -> Iterator[str]:
+        """The file attached read-only to the query's connection, for as long as the query
+        reads, in this store's turn (writers wait, as they wait for a long listing page)."""
+        alias = f"query_{uuid.uuid4().hex}"
+        deadline = time.monotonic() + self._timeout
+        with self._lock.hold(self.location, "query"):
+            retry_while_locked(
+                lambda: con.execute(f"ATTACH ? AS {alias} (READ_ONLY)", [str(self._db)]),
+                _is_busy,
+                location=self.location,
+                operation="query",
+                timeout=max(0.0, deadline - time.monotonic()),
+            )
+            try:
+                yield f"SELECT id AS session_id, record FROM {alias}.sessions"
+            finally:
+                con.execute(f"DETACH {alias}")
 
     def _close(self) -> None:
         if self._cursor is not None and self._cursor_pid == os.getpid():

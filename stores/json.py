@@ -69,6 +69,8 @@ logger = logging.getLogger(__name__)
 MARKER_NAME = "session_core.json"
 SESSIONS_FOLDER = "sessions"
 FORMAT_NAME = "session-core-json"
+#: Valid session ids as a regular expression (see :mod:`session_core.ids`), for SQL readers.
+SQL_ID_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 #: How many records ``iter_records`` fetches at once from object storage.
 READ_PAGE = 100
 
@@ -182,6 +184,19 @@ class JSONStore(SessionStore):
                 yield validate_session_id(name)
             except InvalidSessionId:
                 logger.debug("store %s: ignoring foreign file %r", self.location, name)
+
+    @contextlib.contextmanager
+    def _query_source(self, con: Any) -> Iterator[str]:
+        """Every session file through DuckDB's ``read_text`` (faster here than ``read_json``
+        on the same files), foreign file names left out as :meth:`_iter_ids` leaves them."""
+        pattern = "'" + self._sessions.duckdb_glob(con).replace("'", "''") + "'"
+        if con.execute(f"SELECT 1 FROM glob({pattern}) LIMIT 1").fetchone() is None:
+            yield "SELECT NULL::VARCHAR AS session_id, NULL::VARCHAR AS record WHERE false"
+            return
+        yield (
+            f"SELECT parse_filename(filename) AS session_id, content AS record FROM read_text({pattern}) "
+            f"WHERE regexp_full_match(parse_filename(filename), '{SQL_ID_PATTERN}')"
+        )
 
     def _iter_items(self) -> Iterator[tuple[str, bytes]]:
         ids = self._iter_ids()

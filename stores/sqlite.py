@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from session_core.errors import StoreError
 from session_core.kinds import LegacyIds
+from session_core.conditions import Condition, render_where
 from session_core.store import FormatUpgrade, SessionStore
 
 from ._paths import resolve_db_path
@@ -42,10 +43,23 @@ _FETCH_ROWS = 1000
 
 #: The format-0 table (kedro-viz's layout).
 LEGACY_TABLE = "runs"
+
+
+def json_text(path: str) -> str:
+    """SQL for the value at JSON ``path`` (a quoted literal or ``?``) of a record; NULL for a
+    record that is not valid JSON, so one torn row neither breaks a filtered read nor a write
+    (an index on plain ``json_extract`` would refuse to store it)."""
+    return f"(CASE WHEN json_valid(record) THEN json_extract(record, {path}) END)"
+
+
+STARTED_AT_PATH = "'$.started_at'"
 #: The current layout; :func:`create_schema` applies it (also used by the format upgrade).
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, record TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS session_core_meta (key TEXT PRIMARY KEY, value TEXT)",
+    # `list --since`: an index on the expression the pushed-down time condition uses
+    "CREATE INDEX IF NOT EXISTS sessions_started_at ON sessions "
+    + f"({json_text(STARTED_AT_PATH)})",
 )
 
 
@@ -169,9 +183,21 @@ class SQLiteStore(SessionStore):
         for rows in self._stream(f"SELECT id, {_RECORD_BYTES} FROM sessions ORDER BY id"):
             yield from rows
 
-    def _stream(self, query: str) -> Iterator[list[tuple]]:
+    def _iter_items_where(
+        self, conditions: Sequence[Condition], newest_first: bool
+    ) -> Iterator[tuple[str, str]]:
+        """The conditions as a WHERE over :func:`json_text`. With a time window the index on
+        ``started_at`` finds the rows and they are sorted (``+id`` keeps SQLite from walking the
+        whole primary key instead); otherwise the primary key streams them in order."""
+        where, parameters = render_where(conditions, json_text)
+        timed = any(condition.path == ("started_at",) for condition in conditions)
+        order = f"{'+' if timed else ''}id {'DESC' if newest_first else 'ASC'}"
+        query = f"SELECT id, record FROM sessions WHERE {where} ORDER BY {order}"
+        return (item for rows in self._stream(query, parameters) for item in rows)
+
+    def _stream(self, query: str, parameters: Sequence[str] = ()) -> Iterator[list[tuple]]:
         """Fetch in pages on a cursor of its own, so nothing is loaded whole."""
-        cursor = self._conn.execute(query)
+        cursor = self._conn.execute(query, parameters)
         try:
             while rows := cursor.fetchmany(_FETCH_ROWS):
                 yield rows

@@ -274,3 +274,25 @@ def test_a_store_that_fails_to_read_gives_kedro_an_empty_session(tmp_path: Path)
     store = open_kedro_store(tmp_path / "sessions")
     assert dict(store) == {}
     assert store.read() == {}
+
+
+def test_hooks_refresh_the_heartbeat_while_the_pipeline_runs(
+    git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("SESSION_CORE_HEARTBEAT", "0.05")
+    store = open_kedro_store(tmp_path / "sessions")
+    store.update(kedro_data(git_repo))
+    hooks = SessionCoreHooks()
+    hooks.before_pipeline_run(run_params={"run_id": KEDRO_ID})
+    first = stored(tmp_path / "sessions")
+    assert first["heartbeat_s"] == 0.05 and first["heartbeat_at"] == first["started_at"]
+    deadline = time.monotonic() + 30
+    while stored(tmp_path / "sessions")["heartbeat_at"] == first["heartbeat_at"]:
+        assert time.monotonic() < deadline, "no heartbeat arrived"
+        time.sleep(0.02)
+    assert stored(tmp_path / "sessions")["status"] == "running"
+    hooks.after_pipeline_run(run_params={"run_id": KEDRO_ID})
+    time.sleep(0.2)
+    assert stored(tmp_path / "sessions")["status"] == "completed"

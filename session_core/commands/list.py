@@ -6,6 +6,8 @@ stderr how many were left out; ``--json`` prints every match unless ``--limit`` 
 
 from __future__ import annotations
 
+from ..history import effective_status
+
 import argparse
 import json
 import shlex
@@ -30,7 +32,8 @@ Filter = Callable[[dict[str, Any]], bool]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--status", choices=choices(Status))
+    parser.add_argument("--status", choices=choices(Status),
+                        help="only sessions with this status (lost: running, but the heartbeat stopped)")
     parser.add_argument("--branch", help="only sessions recorded on this git branch")
     parser.add_argument(
         "--limit", type=non_negative_int, default=None, metavar="N",
@@ -46,7 +49,7 @@ def record_filter(args: argparse.Namespace) -> Filter | None:
     """One predicate for every filter given on the command line, ``None`` when none was."""
     checks: list[Filter] = []
     if args.status:
-        checks.append(lambda record: record.get("status") == args.status)
+        checks.append(lambda record: effective_status(record) == args.status)
     if args.branch:
         checks.append(lambda record: (record.get("git") or {}).get("branch") == args.branch)
     if not checks:
@@ -78,6 +81,7 @@ def newest_first(
     for session_id in reversed(ids):
         try:
             record = store.load(session_id)
+            record["status"] = effective_status(record)  # running, heartbeat stopped: lost
         except RECORD_ERRORS as exc:
             if on_bad is None or isinstance(exc, STORE_ERRORS):
                 raise

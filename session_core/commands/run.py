@@ -15,6 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-git", action="store_true", help="do not record git info")
     parser.add_argument("--git-details", action="store_true", help="add remotes, author, message (GitPython)")
     parser.add_argument("--strict", action="store_true", help="fail when the store fails (default: spool)")
+    parser.add_argument("--heartbeat", type=float, metavar="SECONDS",
+                        help="refresh the record every SECONDS while the command runs, so a killed run "
+                        "shows as lost (default: $SESSION_CORE_HEARTBEAT, [tool.session_core] heartbeat, 30; 0: off)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
 
 
@@ -37,6 +40,7 @@ def main(args: argparse.Namespace) -> int:
             package_name=args.package_name,
             git=False if args.no_git else ("rich" if args.git_details else True),
             strict=args.strict,
+            heartbeat=args.heartbeat,
         )
     except CommandNotStarted as exc:
         print(f"error: {exc} (recorded as failed, exit code {exc.exit_code})", file=sys.stderr)

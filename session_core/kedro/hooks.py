@@ -1,7 +1,8 @@
 """Kedro hooks that give a ``kedro run`` the same full record as any other run.
 
 Kedro saves its session store once, at close, and records no status and no timing. These hooks
-write the ``running`` record when the pipeline starts (``before_pipeline_run``), and complete it
+write the ``running`` record when the pipeline starts (``before_pipeline_run``), refresh its
+``heartbeat_at`` while the pipeline runs (so a killed ``kedro run`` reads as ``lost``), and complete it
 when it ends: ``completed`` with ``ended_at`` and ``duration_s`` (``after_pipeline_run``), or
 ``failed`` with the exception (``on_pipeline_error``). A run killed in between stays visible as
 one that never finished.
@@ -26,12 +27,14 @@ import logging
 import signal
 import threading
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
 from ..errors import RunInterrupted
+from ..heartbeat import Heartbeat, resolve_interval
 from ..kinds import Status
 from .record import end_run, start_run
 from .store import KedroStore, live_store
@@ -40,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 #: run id -> monotonic start time, shared by every instance so a double registration agrees
 _CLOCKS: dict[str, float] = {}
+#: run id -> the heartbeat of its running record (see :mod:`session_core.heartbeat`)
+_HEARTBEATS: dict[str, Heartbeat] = {}
 
 
 class SessionCoreHooks:
@@ -51,9 +56,17 @@ class SessionCoreHooks:
         store = _store_of(run_params)
         if store is None or store.get("status") == Status.RUNNING:
             return
-        _CLOCKS[run_params["run_id"]] = time.perf_counter()
+        run_id = run_params["run_id"]
+        _CLOCKS[run_id] = time.perf_counter()
         start_run(store)
+        project = store.get("project_path")
+        interval = resolve_interval(None, Path(project) if project else Path.cwd())
+        if interval:
+            store.update(heartbeat_s=interval, heartbeat_at=store["started_at"])
         store.save()
+        if interval:
+            _HEARTBEATS[run_id] = heartbeat = Heartbeat(interval, store.beat, str(run_id))
+            heartbeat.start()
         _catch_sigterm()
 
     @hook_impl
@@ -71,6 +84,9 @@ class SessionCoreHooks:
         store = _store_of(run_params)
         if store is None or store.get("status") != Status.RUNNING:
             return
+        heartbeat = _HEARTBEATS.pop(run_params["run_id"], None)
+        if heartbeat is not None:
+            heartbeat.stop()  # no beat may land after the final record
         started = _CLOCKS.pop(run_params["run_id"], None)
         _release_sigterm()
         end_run(store, None if started is None else time.perf_counter() - started, error)

@@ -41,6 +41,7 @@ from ..errors import SessionCoreError, SessionNotFound
 from ..gitinfo import collect_git
 from ..ids import validate_session_id
 from ..persist import MISTAKES, RecordWriter
+from ..record import utc_now
 from ..registry import StoreSpec
 from .record import normalise
 from .settings import ARGS_SETTING, choose_store
@@ -139,6 +140,14 @@ class KedroStore(BaseSessionStore):
         record = normalise(self.data, getattr(kedro_project, "PACKAGE_NAME", None))
         record["session_id"] = self._session_id
         self._writer.save(record)
+
+    def beat(self) -> None:
+        """Refresh ``heartbeat_at`` in the stored record, never the spool (the hooks' heartbeat
+        thread calls this; a failure raises, and that thread logs it)."""
+        self.data["heartbeat_at"] = utc_now()
+        record = normalise(self.data, getattr(kedro_project, "PACKAGE_NAME", None))
+        record["session_id"] = self._session_id
+        self._writer.refresh(record)
 
     def close(self) -> None:
         """Release the wrapped store (Kedro never calls this; the store closes when collected)."""

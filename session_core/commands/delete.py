@@ -1,0 +1,39 @@
+"""``delete ID...``: remove sessions from the store (asks on a terminal unless ``--yes``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._curate import add_curate_arguments
+
+HELP = "delete sessions by id (asks for confirmation on a terminal unless --yes)"
+EXIT_ABORTED = 1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("session_ids", nargs="+", metavar="ID", help="the ids to delete (see `list`)")
+    add_curate_arguments(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..ids import validate_session_id
+    from ._common import open_store
+    from ._curate import confirm, require_capability
+
+    ids = list(dict.fromkeys(validate_session_id(session_id) for session_id in args.session_ids))
+    with open_store(args) as store:
+        require_capability(store, "delete")
+        missing = [session_id for session_id in ids if not store.has_session(session_id)]
+        if missing:
+            for session_id in missing:
+                print(f"error: no session {session_id!r} in {store.location}", file=sys.stderr)
+            print("nothing deleted", file=sys.stderr)
+            return 1
+        if not confirm(f"delete {len(ids)} session(s) from {store.location}?", args.yes):
+            print("nothing deleted", file=sys.stderr)
+            return EXIT_ABORTED
+        for session_id in ids:
+            store.delete(session_id)
+            print(f"deleted {session_id}")
+    return 0

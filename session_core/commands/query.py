@@ -1,0 +1,27 @@
+"""``query "SQL"``: run a read-only SELECT over the relation ``sessions`` (see docs/query.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "run a read-only SQL SELECT over the relation `sessions` (DuckDB; see docs/query.md)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sql", help='one SELECT, e.g. "select status, count(*) from sessions group by status"')
+    parser.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table",
+                        help="output format (default: table)")
+    parser.add_argument("--lost-after", type=float, metavar="SECONDS",
+                        help="a running session silent this long reads as lost (default: 3 heartbeats)")
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..query import run_query
+    from ._common import open_store
+    from ._output import write_rows
+
+    with open_store(args) as store:
+        for result in run_query(store, args.sql, lost_after=args.lost_after):
+            json_columns = frozenset(c for c, t in zip(result.columns, result.types) if t == "JSON")
+            write_rows(result.columns, result.rows(), args.format, json_columns=json_columns)
+    return 0
