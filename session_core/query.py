@@ -95,8 +95,10 @@ LOAD_BATCH = 5_000
 
 @dataclass
 class QueryResult:
-    """The columns of a result and its rows, streamed (call :meth:`close` when done)."""
+    """The columns of a result (names and DuckDB type names) and its rows, streamed; valid
+    while :func:`run_query` has not resumed."""
 
+    sql: str
     columns: list[str]
     types: list[str]
     _cursor: Any
@@ -109,13 +111,10 @@ class QueryResult:
             try:
                 chunk = self._cursor.fetchmany(batch)
             except duckdb.Error as exc:
-                raise QueryError("", _reason(exc)) from exc
+                raise QueryError(self.sql, _reason(exc)) from exc
             if not chunk:
                 return
             yield from chunk
-
-    def close(self) -> None:
-        self._cursor.close()
 
 
 def _status_sql(now: datetime, lost_after: float | None) -> str:
@@ -251,6 +250,6 @@ def run_query(
                     raise StoreError(store.location, "query", exc) from exc
                 raise QueryError(sql, _reason(exc)) from exc
             description = cursor.description or []
-            yield QueryResult([d[0] for d in description], [str(d[1]) for d in description], cursor)
+            yield QueryResult(sql, [d[0] for d in description], [str(d[1]) for d in description], cursor)
     finally:
         con.close()
