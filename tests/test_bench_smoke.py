@@ -42,6 +42,10 @@ EXPECTED = {
     ("migrate/sqlite", "migrate throughput"),
     ("migrate/sqlite", "migrate peak RSS"),
     ("migrate/sqlite", "list peak RSS"),
+    ("history/sqlite", "query group by"),
+    ("history/sqlite", "list --since 1d"),
+    ("history/sqlite", "export peak RSS"),
+    ("history/sqlite", "run -- true, heartbeat on"),
 }
 #: figures that are counts, not timings: they hold on any machine
 EXACT = {
