@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from .history import effective_status, parse_time
-from .record import LOST
+from .kinds import Status
 
 if TYPE_CHECKING:
     from .store import SessionStore
@@ -22,10 +22,10 @@ def finalise_lost(store: SessionStore, session_id: str, lost_after: float | None
         SessionNotFound, StoreError.
     """
     record = store.load(session_id)
-    if effective_status(record, datetime.now(timezone.utc), lost_after) != LOST:
+    if effective_status(record, datetime.now(timezone.utc), lost_after) != Status.LOST:
         return False
     started, last_beat = parse_time(record.get("started_at")), parse_time(record.get("heartbeat_at"))
-    record.update(status=LOST, ended_at=record.get("heartbeat_at"))
+    record.update(status=Status.LOST, ended_at=record.get("heartbeat_at"))
     if started is not None and last_beat is not None:
         record["duration_s"] = round((last_beat - started).total_seconds(), 6)
     store.write(session_id, record)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .history import COLUMNS
-from .record import FAILED
+from .kinds import Status
 
 #: How ``stats`` may group runs (each a column of :data:`session_core.history.COLUMNS`).
 GROUPINGS: tuple[str, ...] = ("status", "branch", "command", "host")
@@ -67,7 +67,7 @@ class _Tally:
 
     def result(self, group: str | None) -> GroupStats:
         self.durations.sort()
-        failed = self.statuses.get(FAILED, 0)
+        failed = self.statuses.get(Status.FAILED, 0)
         return GroupStats(
             group, self.runs, failed, failed / self.runs if self.runs else 0.0,
             percentile(self.durations, 0.5), percentile(self.durations, 0.95), dict(sorted(self.statuses.items())),
