@@ -6,8 +6,6 @@ stderr how many were left out; ``--json`` prints every match unless ``--limit`` 
 
 from __future__ import annotations
 
-from ..history import effective_status
-
 import argparse
 import json
 import shlex
@@ -49,6 +47,8 @@ def record_filter(args: argparse.Namespace) -> Filter | None:
     """One predicate for every filter given on the command line, ``None`` when none was."""
     checks: list[Filter] = []
     if args.status:
+        from ..history import effective_status
+
         checks.append(lambda record: effective_status(record) == args.status)
     if args.branch:
         checks.append(lambda record: (record.get("git") or {}).get("branch") == args.branch)
@@ -77,6 +77,8 @@ def newest_first(
         ids: Sequence[str] = deque(store.session_ids(), maxlen=limit)
     else:
         ids = list(store.session_ids())
+    from ..history import effective_status
+
     shown = 0
     for session_id in reversed(ids):
         try:
