@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -106,6 +107,9 @@ def test_a_sigkilled_run_shows_as_lost_in_list_within_seconds(tmp_path):
         while not listed("--status", "running"):
             assert time.monotonic() < deadline, "the run never showed as running"
             time.sleep(0.2)
+        import psutil
+
+        command = psutil.Process(runner.pid).children(recursive=True)  # `sleep 60`, in a group of its own
         os.kill(runner.pid, signal.SIGKILL)
         runner.wait(timeout=30)
         killed_at = time.monotonic()
@@ -115,4 +119,7 @@ def test_a_sigkilled_run_shows_as_lost_in_list_within_seconds(tmp_path):
         [record] = listed()
         assert record["status"] == "lost"
     finally:
-        os.killpg(runner.pid, signal.SIGKILL)  # the orphaned `sleep 60` too
+        runner.kill()
+        for child in locals().get("command", []):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()  # the orphaned `sleep 60`
