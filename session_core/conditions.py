@@ -24,6 +24,8 @@ from typing import Literal
 #: ``contains``: substring.
 Operator = Literal["eq", "ge", "lt", "contains"]
 OPERATORS: tuple[str, ...] = ("eq", "ge", "lt", "contains")
+#: The path of the session id, which SQL stores also keep as their key column.
+SESSION_ID: tuple[str, ...] = ("session_id",)
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -59,7 +61,7 @@ class Condition:
 
 
 def render_where(
-    conditions: Sequence[Condition], extract: Callable[[str], str]
+    conditions: Sequence[Condition], extract: Callable[[str], str], key: str | None = None
 ) -> tuple[str, list[str]]:
     """``(sql, parameters)`` for ``WHERE`` (``"TRUE"`` when there is no condition).
 
@@ -68,11 +70,16 @@ def render_where(
         extract: maps a SQL expression giving the JSON path (a quoted literal or ``?``) to the
             expression giving the text at that path, e.g.
             ``lambda path: f"json_extract(record, {path})"``.
+        key: the column holding the session id; a condition on :data:`SESSION_ID` compares it
+            instead of the record's text, so the primary key's index serves it (the run
+            browser's keyset pages).
     """
     clauses: list[str] = []
     parameters: list[str] = []
     for condition in conditions:
-        if condition.is_plain:
+        if key is not None and condition.path == SESSION_ID:
+            target = key
+        elif condition.is_plain:
             target = extract(f"'{condition.json_path}'")
         else:
             target = extract("?")

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from .conditions import Condition
+from .conditions import SESSION_ID, Condition
 from .errors import InvalidFilter
 from .kinds import Status, choices
 from .record import DEFAULT_HEARTBEAT_S, LOST_AFTER_INTERVALS
@@ -320,6 +320,7 @@ def iter_history(
     newest_first: bool = True,
     now: datetime | None = None,
     lost_after: float | None = None,
+    after: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Stream the records of ``store`` that match ``where``, newest (highest id) first.
 
@@ -327,11 +328,20 @@ def iter_history(
     :func:`effective_status` (the store is not changed). Memory stays flat except that a store
     without the native filter hook holds the ids (about 100 bytes each) for newest-first order.
 
+    ``after`` resumes beyond that session id in the chosen order (keyset pagination: the run
+    browser's next page): it is offered to the store as a condition on
+    :data:`~session_core.conditions.SESSION_ID`, which SQL stores answer from their key's index.
+
     Raises (at the call): NotSupported (the store cannot list), StoreClosed; while streaming:
     CorruptRecord, StoreError.
     """
     now = now or utc_now()
-    pairs = store.iter_matching(where.conditions(), newest_first=newest_first)
+    conditions = where.conditions()
+    if after is not None:
+        conditions += (Condition(SESSION_ID, "lt" if newest_first else "ge", after),)
+    pairs = store.iter_matching(conditions, newest_first=newest_first)
+    if after is not None:
+        pairs = ((sid, record) for sid, record in pairs if (sid < after if newest_first else sid > after))
     return _matching(pairs, where, now, lost_after)
 
 

@@ -218,7 +218,8 @@ class DuckDBStore(SessionStore):
     ) -> Iterator[tuple[str, str]]:
         """The conditions as a WHERE over ``json_extract_string``, in keyset pages."""
         where, parameters = render_where(  # a record that is not valid JSON matches no condition
-            conditions, lambda path: f"(CASE WHEN json_valid(record) THEN json_extract_string(record, {path}) END)"
+            conditions, lambda path: f"(CASE WHEN json_valid(record) THEN json_extract_string(record, {path}) END)",
+            key="id",
         )
         pages = self._pages("id, record", RECORD_PAGE, where, parameters, descending=newest_first)
         return (item for rows in pages for item in rows)

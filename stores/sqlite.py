@@ -189,7 +189,7 @@ class SQLiteStore(SessionStore):
         """The conditions as a WHERE over :func:`json_text`. With a time window the index on
         ``started_at`` finds the rows and they are sorted (``+id`` keeps SQLite from walking the
         whole primary key instead); otherwise the primary key streams them in order."""
-        where, parameters = render_where(conditions, json_text)
+        where, parameters = render_where(conditions, json_text, key="id")
         timed = any(condition.path == ("started_at",) for condition in conditions)
         order = f"{'+' if timed else ''}id {'DESC' if newest_first else 'ASC'}"
         query = f"SELECT id, record FROM sessions WHERE {where} ORDER BY {order}"

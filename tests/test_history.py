@@ -187,3 +187,12 @@ def test_a_torn_sqlite_row_neither_blocks_writes_nor_breaks_a_filtered_read(tmp_
     with SQLiteStore(str(tmp_path / "runs.db")) as store:
         store.write("run-0003", make_record(3, started=NOW - timedelta(minutes=5)))
         assert history(store, since="2h") == ["run-0003", "run-0001"]
+
+
+def test_after_resumes_beyond_an_id_in_either_order(filled):
+    """Keyset pages (the run browser's): SQL stores answer ``after`` from their key column."""
+    assert ids(iter_history(filled, now=NOW, after="run-0005")) == [f"run-{n:04d}" for n in range(4, 0, -1)]
+    oldest_first = iter_history(filled, now=NOW, after="run-0005", newest_first=False)
+    assert ids(oldest_first) == [f"run-{n:04d}" for n in range(6, 13)]
+    failed = iter_history(filled, HistoryFilter.parse(status="failed", now=NOW), now=NOW, after="run-0010")
+    assert ids(failed) == ["run-0003"]
