@@ -26,6 +26,7 @@ SUITES = {
     "s3": "bench.s3",
     "migrate": "bench.migrate",
     "history": "bench.history",
+    "ui": "bench.ui",
 }
 RESULTS = Path("bench") / "results"
 

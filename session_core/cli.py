@@ -45,6 +45,7 @@ COMMANDS = {
     "delete": "session_core.commands.delete",
     "prune": "session_core.commands.prune",
     "reap": "session_core.commands.reap",
+    "ui": "session_core.commands.ui",
 }
 
 CONFIGURATION_ORDER = """\

@@ -46,6 +46,8 @@ EXPECTED = {
     ("history/sqlite", "list --since 1d"),
     ("history/sqlite", "export peak RSS"),
     ("history/sqlite", "run -- true, heartbeat on"),
+    ("ui/sqlite", "runs page 1 (50 rows), server time"),
+    ("ui/sqlite", "runs page after the middle id (50 rows)"),
 }
 #: figures that are counts, not timings: they hold on any machine
 EXACT = {
