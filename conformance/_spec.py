@@ -9,6 +9,7 @@ from typing import Any
 
 from session_core.config import parse_store
 from session_core.errors import ConfigError
+from session_core.location import local_path
 from session_core.registry import StoreSpec
 
 
@@ -31,16 +32,16 @@ def spec_for_option(value: str, options: dict[str, Any], folder: Path, *, create
             would share.
     """
     spec = parse_store(value, options, project_path=folder, setting="--store")
-    path = spec.path
-    if path is None and ":" in value and "://" not in value:
+    if spec.path is None and ":" in value and "://" not in value:
         fresh = folder / FRESH_FOLDER
         if create:
             fresh.mkdir(parents=True, exist_ok=True)
         return replace(spec, path=str(fresh))
-    if isinstance(path, str) and "://" in path:
-        joint = "" if path.endswith("/") else "/"
-        return replace(spec, path=f"{path}{joint}conformance-{uuid.uuid4().hex}")
-    if path is not None and not Path(path).absolute().is_relative_to(folder.absolute()):
+    path = local_path(spec.path)
+    if isinstance(spec.path, str) and path is None:
+        joint = "" if spec.path.endswith("/") else "/"
+        return replace(spec, path=f"{spec.path}{joint}conformance-{uuid.uuid4().hex}")
+    if path is not None and not path.is_relative_to(folder.absolute()):
         raise ConfigError(
             "--store", value, "the suite needs a fresh location per test: give a short name or a "
             "relative URL (sqlite:///runs.db), not a fixed local path"

@@ -24,15 +24,25 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .location import (
+    Location,
+    UrlForm,
+    find_project_root,
+    looks_like_path,
+    merge_options,
+    option_value,
+    parse_path,
+    parse_url,
+    split_scheme,
+    suggest,
+)
 from .registry import (
-    BUILTIN_STORES,
     DEFAULT_PATHS,
-    PATH_SCHEMES,
-    URL_SCHEMES,
+    PATH_SUFFIXES,
     StoreSpec,
-    entry_point_stores,
     known_schemes,
     lookup_name,
+    scheme_store,
 )
 
 ENV_STORE = "SESSION_CORE_STORE"
@@ -42,121 +52,96 @@ STATE_DIR = ".session_core"
 #: Settings under ``[tool.session_core]`` besides the store (read by the modules they concern).
 TOOL_KEYS = ("heartbeat",)
 
-_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.DOTALL)
 _CLASS_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _SHORT_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
 
-
-def find_project_root(start: Path | str | None = None) -> Path:
-    """The nearest folder at or above ``start`` holding a ``pyproject.toml``, else ``start``."""
-    here = Path(start or os.getcwd()).absolute()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder
-    return here
-
-
-def ensure_state_dir(project_path: Path) -> Path:
-    """Create ``<project>/.session_core``, ignored by git: the default stores live there."""
-    state = project_path / STATE_DIR
-    ignore_in_git(state)
-    return state
-
-
-def ignore_in_git(folder: Path) -> None:
-    """Create ``folder`` with a ``.gitignore`` of ``*`` (as pytest does for its cache): a store
-    kept inside the project would otherwise make every run after the first find the repository
-    dirty. An unwritable folder is left alone; the store reports it when it opens."""
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            ignore.write_text("# created by session-core: the run history stays out of git\n*\n")
-        except OSError:
-            pass
-
-
-def ignore_new_store_folder(path: Any) -> None:
-    """Create the folder a local store path needs, ignored by git, when it does not exist yet.
-
-    That folder is the path itself when it has no file suffix (every built-in store takes such
-    a path as a folder of its own: Kedro's default ``<project>/sessions`` is one), else its
-    parent (``.session_core/`` for ``.session_core/sessions.db``). An existing folder is the
-    user's and is left alone, and so are URLs.
-    """
-    if not isinstance(path, (str, os.PathLike)) or "://" in os.fspath(path):
-        return
-    target = Path(path).expanduser()
-    folder = target.parent if target.suffix else target
-    if not folder.exists():
-        ignore_in_git(folder)
+__all__ = ["find_project_root", "parse_option_pairs", "parse_store", "resolve_store"]
 
 
 def parse_store(
     value: str, options: dict[str, Any] | None, project_path: Path, setting: str = "store"
 ) -> StoreSpec:
-    """Turn one store setting into a :class:`StoreSpec`.
+    """Turn one store setting into a :class:`StoreSpec`, without touching the filesystem.
+
+    Locations are read by :mod:`session_core.location` (relative to ``project_path``); a
+    ``path`` option is a location too, and a URL's query adds options.
 
     Raises:
-        ConfigError: naming ``setting`` and the accepted forms.
+        ConfigError: naming ``setting``; the accepted forms are listed when the form is wrong.
     """
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(setting, value, "expected a non-empty string")
+        raise ConfigError(setting, value, "expected a non-empty string", forms=True)
     if options is not None and not isinstance(options, dict):
         raise ConfigError(f"{setting} arguments", options, "expected a mapping of option names to values")
     value = value.strip()
     options = dict(options or {})
     path = options.pop("path", None)
-    if match := _URL.match(value):
-        return _parse_url(match["scheme"].lower(), match["rest"], value, options, path, project_path, setting)
+    if (scheme := split_scheme(value)) is not None:
+        if path is not None:
+            raise ConfigError(setting, value, "give the path in the URL or as an argument, not both")
+        return _from_url(scheme, value, options, project_path, setting)
     if _CLASS_PATH.match(value):
-        return StoreSpec(value, project_relative(path, project_path), options)
+        return _with_location(value, None, path, options, project_path, setting)
     if _SHORT_NAME.match(value):
         class_path, extra, name = lookup_name(value, setting)
-        if path is None and value.lower() == "memory":
+        if path is None and name == "memory":
             path = "memory://session_core"
         elif path is None and name in DEFAULT_PATHS:
-            ensure_state_dir(project_path)
             path = DEFAULT_PATHS[name]
-        return StoreSpec(class_path, project_relative(path, project_path), options, extra)
-    raise ConfigError(setting, value, "not a short name, a URL or a package.module:Class path")
+        return _with_location(class_path, extra, path, options, project_path, setting)
+    if looks_like_path(value):
+        return _from_plain_path(value, options, path, project_path, setting)
+    raise ConfigError(setting, value, "not a short name, a URL, a path or a package.module:Class path", forms=True)
 
 
-def _parse_url(
-    scheme: str,
-    rest: str,
-    url: str,
-    options: dict[str, Any],
-    path: Any,
-    project_path: Path,
-    setting: str,
+def _from_url(scheme: str, url: str, options: dict[str, Any], project_path: Path, setting: str) -> StoreSpec:
+    found = scheme_store(scheme)
+    if found is None:
+        known = known_schemes()
+        close = suggest(scheme, known)
+        hint = f"did you mean {close}://? " if close else ""
+        raise ConfigError(setting, url, f"unknown URL scheme {scheme!r}; {hint}known: {', '.join(known)}", forms=True)
+    name, form = found
+    class_path, extra, _ = lookup_name(name, setting)
+    location = parse_url(url, form, project_path, setting)
+    return StoreSpec(class_path, location.target, merge_options(location.options, options, setting), extra, location)
+
+
+def _from_plain_path(
+    value: str, options: dict[str, Any], path: Any, project_path: Path, setting: str
 ) -> StoreSpec:
     if path is not None:
-        raise ConfigError(setting, url, "give the path in the URL or as an argument, not both")
-    if scheme in PATH_SCHEMES:
-        class_path, extra, _ = lookup_name(PATH_SCHEMES[scheme], setting)
-        if not rest.startswith("/") or rest == "/":
-            raise ConfigError(
-                setting, url, f"write {scheme}:///relative/path or {scheme}:////absolute/path"
-            )
-        return StoreSpec(class_path, project_relative(rest[1:], project_path), options, extra)
-    if scheme in URL_SCHEMES:
-        class_path, extra, _ = lookup_name(URL_SCHEMES[scheme], setting)
-        return StoreSpec(class_path, url, options, extra)
-    if scheme in entry_point_stores():
-        class_path, extra, _ = lookup_name(scheme, setting)
-        return StoreSpec(class_path, url, options, extra)
-    raise ConfigError(
-        setting, url, f"unknown URL scheme {scheme!r} (known: {', '.join(known_schemes())})"
-    )
+        raise ConfigError(setting, value, "give the path as the store or as an argument, not both")
+    name = PATH_SUFFIXES.get(Path(value).suffix.lower())
+    if name is None:
+        suffixes = ", ".join(PATH_SUFFIXES)
+        raise ConfigError(
+            setting, value,
+            f"a plain path names a store by its file suffix ({suffixes}); for a folder say which "
+            f"store keeps it: json:///{value.lstrip('/')} or shelve:///{value.lstrip('/')} (four slashes when absolute)",
+        )
+    class_path, extra, _ = lookup_name(name, setting)
+    return _with_location(class_path, extra, value, options, project_path, setting)
 
 
-def project_relative(path: Any, project_path: Path) -> Any:
-    """Relative local paths are taken relative to the project folder, not the current one."""
-    if isinstance(path, (str, os.PathLike)) and "://" not in str(path):
-        candidate = Path(path).expanduser()
-        return str(candidate if candidate.is_absolute() else project_path / candidate)
-    return path
+def _with_location(
+    class_path: str, extra: str | None, path: Any, options: dict[str, Any], project_path: Path, setting: str
+) -> StoreSpec:
+    location = path_location(path, project_path, setting)
+    if location is None:
+        return StoreSpec(class_path, path, options, extra)
+    return StoreSpec(class_path, location.target, merge_options(location.options, options, setting), extra, location)
+
+
+def path_location(path: Any, project_path: Path, setting: str) -> Location | None:
+    """A ``path`` option read as a location: a URL as its scheme is read, else a plain path
+    relative to the project; ``None`` for no path or a value that is not a path."""
+    if isinstance(path, str) and (scheme := split_scheme(path)) is not None:
+        found = scheme_store(scheme)
+        return parse_url(path, found[1] if found else UrlForm.OPAQUE, project_path, f"{setting} path")
+    if isinstance(path, (str, os.PathLike)):
+        return parse_path(path, project_path)
+    return None
 
 
 def parse_option_pairs(pairs: list[str], setting: str = "--arg") -> dict[str, Any]:
@@ -167,18 +152,25 @@ def parse_option_pairs(pairs: list[str], setting: str = "--arg") -> dict[str, An
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
             raise ConfigError(setting, pair, "write each store argument as KEY=VALUE")
-        try:
-            options[key.strip()] = json.loads(raw)
-        except ValueError:
-            options[key.strip()] = raw
+        options[key.strip()] = option_value(raw)
     return options
 
 
 def _env_setting() -> tuple[str, dict[str, Any]] | None:
+    """``SESSION_CORE_STORE`` and its ``SESSION_CORE_STORE_ARGS``, or ``None`` when unset.
+
+    Raises:
+        ConfigError: the arguments are not a JSON object, or are set without the store.
+    """
     value = os.environ.get(ENV_STORE)
-    if not value:
-        return None
     raw_args = os.environ.get(ENV_STORE_ARGS)
+    if not value:
+        if raw_args:
+            raise ConfigError(
+                ENV_STORE_ARGS, raw_args,
+                f"is set but {ENV_STORE} is not; set {ENV_STORE} to the store these options are for, or unset {ENV_STORE_ARGS}",
+            )
+        return None
     if not raw_args:
         return value, {}
     try:
@@ -244,10 +236,22 @@ def resolve_store(
     store_args: dict[str, Any] | None = None,
     project_path: Path | str | None = None,
 ) -> StoreSpec:
-    """Apply the resolution order and return the spec of the store to use."""
+    """Apply the resolution order and return the spec of the store to use.
+
+    Nothing is created and no store class is imported: a store's folder is made when it first
+    opens for writing, and its options are checked as it opens (before anything else), which
+    the commands do up front (``commands._common.store_spec``).
+
+    Raises:
+        ConfigError: naming the setting that is wrong (never spooled: it is not an outage).
+    """
     root = Path(project_path).absolute() if project_path else find_project_root()
     if isinstance(store, StoreSpec):
         return store
+    return _resolve(store, store_args, root)
+
+
+def _resolve(store: str | None, store_args: dict[str, Any] | None, root: Path) -> StoreSpec:
     if store is not None:
         return parse_store(store, store_args, root, "store")
     if env := _env_setting():
@@ -259,9 +263,5 @@ def resolve_store(
         from .kedro.settings import read_store_setting
 
         if kedro := read_store_setting(root, tool["kedro"]):
-            spec = parse_store(kedro.store, kedro.args, root, kedro.setting)
-            # only our own stores' folders, and not for the no-op store (Kedro gives it a path too)
-            if kedro.store in BUILTIN_STORES and spec.store_class().capabilities.durable:
-                ignore_new_store_folder(spec.path)
-            return spec
+            return parse_store(kedro.store, kedro.args, root, kedro.setting)
     return parse_store(DEFAULT_STORE, store_args, root, "default store")

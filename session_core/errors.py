@@ -119,13 +119,22 @@ class CorruptRecord(StoreError):
 
 
 class StoreNotFound(StoreError, FileNotFoundError):
-    """A store that must already exist (the source of a migration) is not there.
+    """A store that must already exist (a read-only command's, a migration's source) is not there.
 
     Raised before anything is opened, so nothing is created at the missing location.
+    Attributes: ``location``, ``reading`` (how the setting was read, e.g. "sqlite:///tmp/x.db is
+    relative to the project folder /p; for /tmp/x.db write sqlite:////tmp/x.db") and
+    ``suggestions`` (existing stores the user may have meant).
     """
 
-    def __init__(self, location: str) -> None:
-        super().__init__(location, "open", "nothing is stored there; check the path or URL")
+    def __init__(self, location: str, reading: str = "", suggestions: tuple[str, ...] = ()) -> None:
+        self.reading = reading
+        self.suggestions = suggestions
+        detail = f"nothing stored at {location}" + (f" ({reading})" if reading else "")
+        if suggestions:
+            detail += f"; did you mean {' or '.join(suggestions)}?"
+        super().__init__(location, "open", detail)
+        self.args = (detail,)
 
 
 class UnsafeRecord(CorruptRecord):
@@ -211,22 +220,30 @@ class NotSupported(SessionCoreError, NotImplementedError):
 
 
 class ConfigError(SessionCoreError, ValueError):
-    """A store setting could not be understood; names the setting and the accepted forms."""
+    """A store setting could not be understood; names the setting and what was wrong with it.
+
+    Attributes: ``setting`` (where the value came from), ``value`` (credentials in a URL
+    removed), ``reason``. The accepted forms are listed only when the form itself was wrong
+    (``forms=True``), not for a wrong option or path.
+    """
 
     ACCEPTED_FORMS = (
         "a short name (sqlite, duckdb, shelve, json, memory, postgres, none), "
-        "a URL (sqlite:///runs.db, duckdb:///runs.duckdb, shelve:///folder, file:///folder, "
+        "a URL (sqlite:///runs.db relative to the project, sqlite:////abs/runs.db, "
+        "duckdb:///runs.duckdb, shelve:///folder, json:///folder, file:///abs/folder, "
         "s3://bucket/prefix, memory://name, postgresql://user@host:5432/database), "
+        "a path to a .db or .duckdb file, "
         "or a class path (package.module:Class) with arguments"
     )
 
-    def __init__(self, setting: str, value: object, reason: str) -> None:
+    def __init__(self, setting: str, value: object, reason: str, *, forms: bool = False) -> None:
+        from .location import redact
+
         self.setting = setting
-        self.value = value
+        self.value = redact(value) if isinstance(value, str) else value
         self.reason = reason
-        super().__init__(
-            f"bad store setting {setting}={value!r}: {reason}. Accepted: {self.ACCEPTED_FORMS}."
-        )
+        accepted = f" Accepted: {self.ACCEPTED_FORMS}." if forms else ""
+        super().__init__(f"bad store setting {setting}={self.value!r}: {reason}.{accepted}")
 
 
 class InvalidFilter(SessionCoreError, ValueError):

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+from .location import Location, UrlForm, redact, require_existing, suggest
 
 if TYPE_CHECKING:
     from .store import SessionStore
@@ -33,12 +34,12 @@ BUILTIN_STORES: dict[str, tuple[str, str | None]] = {
 }
 ALIASES = {"noop": "none", "base": "none", "postgresql": "postgres"}
 
-#: URL scheme -> short name. For these schemes the URL's path is the store's path
-#: (``sqlite:///runs.db`` is ``runs.db`` in the project, ``sqlite:////tmp/r.db`` is absolute).
-PATH_SCHEMES = {"sqlite": "sqlite", "duckdb": "duckdb", "shelve": "shelve"}
-#: URL scheme -> short name. For these the whole URL is the store's path (fsspec URLs).
+#: URL scheme -> short name, for file-backed stores: ``scheme:///relative`` (in the project
+#: folder) and ``scheme:////absolute`` (:attr:`~session_core.location.UrlForm.PATH`).
+PATH_SCHEMES = {"sqlite": "sqlite", "duckdb": "duckdb", "shelve": "shelve", "json": "json"}
+#: URL scheme -> short name, for fsspec URLs: the whole URL (its query aside) is the store's
+#: path (:attr:`~session_core.location.UrlForm.FSSPEC`).
 URL_SCHEMES = {
-    "file": "json",
     "memory": "memory",
     "s3": "json",
     "s3a": "json",
@@ -46,10 +47,29 @@ URL_SCHEMES = {
     "gcs": "json",
     "az": "json",
     "abfs": "json",
-    "none": "none",
-    "postgresql": "postgres",
-    "postgres": "postgres",
 }
+#: URL scheme -> short name, for backends that read their own URL, query included
+#: (``postgresql://``; :attr:`~session_core.location.UrlForm.OPAQUE`). Entry-point schemes are
+#: read this way too.
+OPAQUE_SCHEMES: dict[str, str] = {"none": "none", "postgresql": "postgres", "postgres": "postgres"}
+#: RFC 8089 ``file:///absolute/folder``: a JSON store in a local folder.
+FILE_SCHEME = "file"
+FILE_STORE = "json"
+#: A plain path names a store by its file suffix (a folder needs a URL saying which store).
+PATH_SUFFIXES = {".db": "sqlite", ".sqlite": "sqlite", ".sqlite3": "sqlite", ".duckdb": "duckdb"}
+
+
+def scheme_store(scheme: str) -> tuple[str, UrlForm] | None:
+    """``(short name, how its URL is read)`` for a URL scheme, or ``None`` when unknown."""
+    if scheme == FILE_SCHEME:
+        return FILE_STORE, UrlForm.FILE
+    for table, form in ((PATH_SCHEMES, UrlForm.PATH), (URL_SCHEMES, UrlForm.FSSPEC), (OPAQUE_SCHEMES, UrlForm.OPAQUE)):
+        if scheme in table:
+            return table[scheme], form
+    if scheme in entry_point_stores():
+        return scheme, UrlForm.OPAQUE
+    return None
+
 
 #: Where a short name with no path keeps its data, relative to the project folder.
 DEFAULT_PATHS = {
@@ -65,27 +85,44 @@ class StoreSpec:
     """A picklable recipe for a store: class path, path and options.
 
     ``open()`` builds a fresh instance, in this process or another one, which is how the
-    conformance suite reopens stores and how ``migrate`` names its two ends.
+    conformance suite reopens stores and how ``migrate`` names its two ends. ``origin`` is how
+    the location was read from its setting (for error messages; not part of equality).
     """
 
     class_path: str
     path: Any = None
     options: dict[str, Any] = field(default_factory=dict)
     extra: str | None = None
+    origin: Location | None = field(default=None, compare=False)
 
     def store_class(self) -> type[SessionStore]:
         return load_class(self.class_path, self.extra)
 
     def __repr__(self) -> str:
         """Credentials never reach a log line or a test report through a spec's repr."""
-        from .redact import redact_mapping, redact_url
+        from .redact import redact_mapping
 
-        path = redact_url(self.path) if isinstance(self.path, str) else self.path
+        path = redact(self.path) if isinstance(self.path, str) else self.path
         return f"StoreSpec({self.class_path!r}, path={path!r}, options={redact_mapping(self.options)!r})"
 
-    def open(self, session_id: str | None = None) -> SessionStore:
-        """Instantiate the store (a ConfigError names options the class does not take)."""
-        return self.store_class()(self.path, session_id, **self.options)
+    def open(self, session_id: str | None = None, *, create: bool = True) -> SessionStore:
+        """Instantiate the store.
+
+        Args:
+            create: ``False`` for read-only callers (``list``, ``show``, a migration's source,
+                and every later reader): a local store that does not exist yet is refused
+                instead of created, and nothing is written at its location.
+
+        Raises:
+            ConfigError: the class cannot be loaded, or does not take these options.
+            StoreNotFound: ``create=False`` and nothing is stored at the location.
+            StoreError: the backend could not open the store.
+        """
+        cls = self.store_class()
+        if not create:
+            cls.check_options(self.options)  # a wrong option is reported before a missing store
+            require_existing(cls, self.path, self.origin)
+        return cls(self.path, session_id, **self.options)
 
 
 def class_path_of(cls: type) -> str:
@@ -124,7 +161,11 @@ def entry_point_stores() -> dict[str, str]:
 
 
 def lookup_name(name: str, setting: str) -> tuple[str, str | None, str]:
-    """Resolve a short name to ``(class path, extra, canonical name)``."""
+    """Resolve a short name to ``(class path, extra, canonical name)``.
+
+    Raises:
+        ConfigError: an unknown name, with the closest known one suggested.
+    """
     key = ALIASES.get(name.lower(), name.lower())
     if key in BUILTIN_STORES:
         class_path, extra = BUILTIN_STORES[key]
@@ -133,8 +174,10 @@ def lookup_name(name: str, setting: str) -> tuple[str, str | None, str]:
     if name in third_party:
         return third_party[name], None, name
     known = sorted({*BUILTIN_STORES, *ALIASES, *third_party})
-    raise ConfigError(setting, name, f"unknown store name {name!r} (known: {', '.join(known)})")
+    close = suggest(name, known)
+    hint = f"did you mean {close!r}? " if close else ""
+    raise ConfigError(setting, name, f"unknown store name {name!r}; {hint}known: {', '.join(known)}")
 
 
 def known_schemes() -> list[str]:
-    return sorted({*PATH_SCHEMES, *URL_SCHEMES, *entry_point_stores()})
+    return sorted({*PATH_SCHEMES, *URL_SCHEMES, *OPAQUE_SCHEMES, FILE_SCHEME, *entry_point_stores()})

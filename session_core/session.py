@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import find_project_root, resolve_store
+from .config import resolve_store
 from .errors import (
     CommandFailed,
     ConfigError,
@@ -27,6 +27,7 @@ from .gitinfo import collect_git
 from .heartbeat import Heartbeat, resolve_interval
 from .ids import new_session_id, validate_session_id
 from .kinds import Status
+from .location import find_project_root
 from .record import (
     describe_cli,
     describe_exception,

@@ -31,7 +31,6 @@ from typing import Any, ClassVar, Literal
 from . import values
 from .conditions import Condition
 from .errors import (
-    ConfigError,
     CorruptRecord,
     FormatVersionError,
     NotSupported,
@@ -44,6 +43,8 @@ from .errors import (
 )
 from .ids import validate_session_id
 from .kinds import LegacyIds
+from .location import LocalLayout, prepare_local
+from .options import check_options
 from .redact import known_secrets, redact_text, redact_url, remember
 
 logger = logging.getLogger(__name__)
@@ -126,8 +127,9 @@ class SessionStore(MutableMapping[str, Any]):
         self._session_id = None if session_id is None else validate_session_id(session_id)
         self._closed = False
         self.data: dict[str, Any] = {}
-        self._check_options(options)
+        self.check_options(options)
         with self._guard("open"):
+            prepare_local(type(self), path)
             self._setup(path, **options)
             found = self._stored_format_version()
         if found is not None and found != self.FORMAT_VERSION:
@@ -135,15 +137,23 @@ class SessionStore(MutableMapping[str, Any]):
         if self._session_id is not None:
             self.data = self.read()
 
-    def _check_options(self, options: dict[str, Any]) -> None:
-        """Refuse options that ``_setup`` does not take, naming them, before anything opens."""
-        import inspect
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        """Refuse, before anything opens, options that ``_setup`` does not take and values of the
+        wrong kind (:mod:`session_core.options`): a configuration mistake, never an outage.
 
-        try:
-            inspect.signature(self._setup).bind(self._path, **options)
-        except TypeError as exc:
-            # names only: option values may hold credentials (storage_options={"secret": ...})
-            raise ConfigError("store options", sorted(options), f"{type(self).__name__}: {exc}") from None
+        Raises:
+            ConfigError: naming the option once; option values under secret names are not shown.
+        """
+        check_options(cls.__name__, cls._setup, options)
+
+    @classmethod
+    def local_layout(cls, path: Path) -> LocalLayout | None:
+        """What this store keeps at a local ``path``; ``None`` (the default) when it keeps
+        nothing there. Backends that write files override it: read-only commands require its
+        ``marker`` to exist, and the folder of a new ``root`` is made ignored by git
+        (:mod:`session_core.location`)."""
+        return None
 
     # ------------------------------------------------------------------ primitives (backend)
 

@@ -37,15 +37,17 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
 
 from session_core.conditions import Condition, render_where
+from session_core.location import LocalLayout
 from session_core.store import SessionStore
 
 from ._filelock import StoreLock
-from ._paths import resolve_db_path
+from ._paths import db_layout, resolve_db_path
 from ._retry import retry_while_locked
 
 DB_SUFFIXES = (".duckdb", ".ddb", ".db")
@@ -96,6 +98,10 @@ class DuckDBStore(SessionStore):
 
     #: every batch pays an attach and a checkpoint (about 20 ms): fewer, larger batches
     BATCH_SIZE = 10_000
+
+    @classmethod
+    def local_layout(cls, path: Path) -> LocalLayout:
+        return db_layout(path, suffixes=DB_SUFFIXES, default_name=DEFAULT_FILENAME)
 
     def _setup(self, path: Any, timeout: float = 30.0) -> None:
         self._db = resolve_db_path(

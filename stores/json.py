@@ -48,10 +48,12 @@ import logging
 import os
 from collections.abc import Iterator
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from session_core.errors import InvalidSessionId, StoreTimeout
 from session_core.ids import validate_session_id
+from session_core.location import LocalLayout
 from session_core.store import Capabilities, SessionStore
 
 from ._fsspec import (
@@ -106,6 +108,10 @@ class JSONStore(SessionStore):
     """
 
     capabilities = LOCAL
+
+    @classmethod
+    def local_layout(cls, path: Path) -> LocalLayout:
+        return LocalLayout(root=path, marker=path / MARKER_NAME, folder=True)
 
     def _setup(
         self,
@@ -219,6 +225,11 @@ class MemoryJSONStore(JSONStore):
     """
 
     capabilities = MEMORY
+
+    @classmethod
+    def local_layout(cls, path: Path) -> None:
+        """Nothing is kept on disk (a bare path is a memory:// name)."""
+        return None
 
     def _setup(
         self,

@@ -39,6 +39,7 @@ from typing import Any
 from session_core.atomic import fsync_folder, fsync_tree, remove, sweep_temp_files, temp_name, write_atomic
 from session_core.errors import CorruptRecord, UnsafeRecord
 from session_core.safe_pickle import RefusedGlobal, restricted_loads
+from session_core.location import LocalLayout
 from session_core.store import SessionStore
 
 from ._filelock import StoreLock
@@ -61,6 +62,10 @@ class ShelveStore(SessionStore):
     Options:
         timeout: seconds to wait for another process's lock before :class:`StoreTimeout`.
     """
+
+    @classmethod
+    def local_layout(cls, path: Path) -> LocalLayout:
+        return LocalLayout(root=path, marker=path / VERSION_FILE, folder=True)
 
     def _setup(self, path: Any, timeout: float = 30.0) -> None:
         if path is None:

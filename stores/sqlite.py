@@ -31,9 +31,10 @@ from typing import Any
 from session_core.errors import StoreError
 from session_core.kinds import LegacyIds
 from session_core.conditions import Condition, render_where
+from session_core.location import LocalLayout
 from session_core.store import FormatUpgrade, SessionStore
 
-from ._paths import resolve_db_path
+from ._paths import db_layout, resolve_db_path
 from ._retry import retry_while_locked
 
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
@@ -94,6 +95,10 @@ class SQLiteStore(SessionStore):
     @staticmethod
     def _db_file(path: Any) -> Path:
         return resolve_db_path(path, store="SQLiteStore", suffixes=DB_SUFFIXES, default_name=DEFAULT_FILENAME)
+
+    @classmethod
+    def local_layout(cls, path: Path) -> LocalLayout:
+        return db_layout(path, suffixes=DB_SUFFIXES, default_name=DEFAULT_FILENAME)
 
     def _setup(self, path: Any, timeout: float = 30.0) -> None:
         self._db = self._db_file(path)

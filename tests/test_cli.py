@@ -83,6 +83,7 @@ def test_list_filters_by_status_and_branch_newest_first(cli, git_repo):
 
 
 def test_show_of_an_unknown_id_is_an_error_with_exit_code_1(cli):
+    cli("run", "--", sys.executable, "-c", "pass", check=True)  # the store exists
     done = cli("show", "no-such-session")
     assert done.returncode == 1
     assert "no-such-session" in done.stderr

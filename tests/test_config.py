@@ -25,10 +25,12 @@ def write_pyproject(root: Path, body: str) -> None:
     (root / "pyproject.toml").write_text(f'[project]\nname = "p"\n\n{body}\n')
 
 
-def test_the_default_is_sqlite_inside_the_project_and_kept_out_of_git(project):
+def test_the_default_is_sqlite_inside_the_project_and_kept_out_of_git_once_opened(project):
     spec = resolve_store(project_path=project)
     assert spec.class_path == "session_core.stores.sqlite:SQLiteStore"
     assert spec.path == str(project / ".session_core" / "sessions.db")
+    assert not (project / ".session_core").exists()  # resolving creates nothing
+    spec.open().close()
     assert (project / ".session_core" / ".gitignore").read_text().strip().endswith("*")
 
 
@@ -70,7 +72,10 @@ def test_the_project_is_found_from_a_subfolder(project, monkeypatch):
         ("sqlite:////abs/runs.db", "session_core.stores.sqlite:SQLiteStore", "/abs/runs.db"),
         ("duckdb:///runs.duckdb", "session_core.stores.duckdb:DuckDBStore", "{root}/runs.duckdb"),
         ("shelve:///folder", "session_core.stores.shelve:ShelveStore", "{root}/folder"),
-        ("file:///srv/runs", "session_core.stores.json:JSONStore", "file:///srv/runs"),
+        ("file:///srv/runs", "session_core.stores.json:JSONStore", "/srv/runs"),
+        ("json:///runs", "session_core.stores.json:JSONStore", "{root}/runs"),
+        ("runs.db", "session_core.stores.sqlite:SQLiteStore", "{root}/runs.db"),
+        ("/srv/runs.duckdb", "session_core.stores.duckdb:DuckDBStore", "/srv/runs.duckdb"),
         ("s3://bucket/prefix", "session_core.stores.json:JSONStore", "s3://bucket/prefix"),
         ("memory://", "session_core.stores.json:MemoryJSONStore", "memory://"),
         ("memory", "session_core.stores.json:MemoryJSONStore", "memory://session_core"),
@@ -127,6 +132,7 @@ def test_an_unknown_store_option_names_the_option(project):
     with pytest.raises(ConfigError) as info:
         spec.open()
     assert info.value.value == ["colour"]  # names only: option values may be credentials
+    assert not (project / ".session_core").exists()  # refused before anything is created
 
 
 def test_a_class_path_that_is_not_a_store_is_refused(project):

@@ -169,7 +169,9 @@ def test_a_new_store_folder_is_created_ignored_by_git(args: dict | None, folder:
     if args is not None:
         settings += f"SESSION_STORE_ARGS = {args!r}\n"
     project = kedro_project(tmp_path / "project", settings)
-    resolve_store(project_path=project)
+    spec = resolve_store(project_path=project)
+    assert not (project / folder).exists()  # reading the settings creates nothing
+    spec.open().close()
     assert (project / folder / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
@@ -188,7 +190,7 @@ def test_an_existing_folder_is_left_alone(tmp_path: Path) -> None:
         "SESSION_STORE_ARGS = {'path': 'data'}\n",
     )
     (project / "data").mkdir()
-    resolve_store(project_path=project)
+    resolve_store(project_path=project).open().close()
     assert not (project / "data" / ".gitignore").exists()
 
 

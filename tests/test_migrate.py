@@ -246,12 +246,11 @@ def test_missing_source_is_an_error_and_is_not_created(tmp_path: Path, capsys):
 
 
 def test_missing_source_raises_store_not_found(tmp_path: Path):
-    from session_core.migrate.endpoints import require_existing
-
     spec = parse_endpoint(url("sqlite", tmp_path / "missing.db"), None, tmp_path, "SRC", source=True)
     with pytest.raises(StoreNotFound) as info:
-        require_existing(spec)
+        spec.open(create=False)
     assert str(tmp_path / "missing.db") in info.value.location
+    assert not (tmp_path / "missing.db").exists()
 
 
 def test_unwritable_destination_fails_naming_it_and_src_is_untouched(src: Path, tmp_path: Path, capsys):

@@ -14,15 +14,20 @@ if TYPE_CHECKING:  # the parser is built from the command modules: keep their im
 
 
 def store_spec(args: argparse.Namespace) -> StoreSpec:
-    """The store named by ``--store``/``--store-arg``, else by the configuration order."""
+    """The store named by ``--store``/``--store-arg``, else by the configuration order, with its
+    options checked (ConfigError) before the command does anything."""
     from ..config import parse_option_pairs, resolve_store
 
     options = parse_option_pairs(args.store_arg, "--store-arg") if args.store_arg else None
-    return resolve_store(args.store, options)
+    spec = resolve_store(args.store, options)
+    spec.store_class().check_options(spec.options)  # a wrong option fails every command alike
+    return spec
 
 
-def open_store(args: argparse.Namespace) -> SessionStore:
-    return store_spec(args).open()
+def open_store(args: argparse.Namespace, *, create: bool = True) -> SessionStore:
+    """Open the store of ``args``; readers pass ``create=False`` so that a missing store is
+    reported (:class:`~session_core.errors.StoreNotFound`) and nothing is created."""
+    return store_spec(args).open(create=create)
 
 
 def add_strict_argument(parser: argparse.ArgumentParser) -> None:

@@ -35,7 +35,7 @@ def main(args: argparse.Namespace) -> int:
         print("error: parquet cannot be written to stdout; give -o FILE", file=sys.stderr)
         return 2
     where = filter_from(args)
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:
         records = iter_history(store, where, newest_first=False)
         if args.output == "-":
             count = write_stream(records, fmt, sys.stdout)

@@ -168,7 +168,7 @@ def main(args: argparse.Namespace) -> int:
     from ._common import BadRecords, open_store
 
     keep = record_filter(args)
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:
         bad = BadRecords(store.location, args.strict)
         if args.json:
             for record in newest_first(store, keep, args.limit, bad):

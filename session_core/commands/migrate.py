@@ -72,26 +72,26 @@ def main(args: argparse.Namespace) -> int:
 def _copy(args: argparse.Namespace) -> int:
     import contextlib
 
-    from ..config import find_project_root, parse_option_pairs
-    from ..migrate.endpoints import local_path, parse_endpoint, require_existing
+    from ..config import parse_option_pairs
+    from ..location import find_project_root, local_path
+    from ..migrate.endpoints import parse_endpoint, same_store
     from ..migrate.engine import MigrationOptions, migrate
 
     project = find_project_root()
     src_spec = parse_endpoint(args.src, parse_option_pairs(args.src_arg, "--src-arg"), project, "SRC", source=True)
     dst_spec = parse_endpoint(args.dst, parse_option_pairs(args.dst_arg, "--dst-arg"), project, "DST", source=False)
-    require_existing(src_spec)
-    dst_path = local_path(dst_spec)
+    if same_store(src_spec, dst_spec):
+        print(f"error: SRC and DST are the same store ({src_spec!r} and {dst_spec!r})", file=sys.stderr)
+        return EXIT_USAGE
+    dst_path = local_path(dst_spec.path)
     dst_missing = dst_path is not None and not dst_path.exists()
     options = MigrationOptions(
         args.on_conflict, args.verify, args.dry_run, args.batch_size, args.strict, args.legacy_ids
     )
     with contextlib.ExitStack() as stack:
-        src = stack.enter_context(src_spec.open())
+        src = stack.enter_context(src_spec.open(create=False))
         # a dry run into a new location must not create it: nothing is there to compare with
         dst = None if (args.dry_run and dst_missing) else stack.enter_context(dst_spec.open())
-        if dst is not None and dst.location == src.location:
-            print(f"error: SRC and DST are the same store ({src.location})", file=sys.stderr)
-            return EXIT_USAGE
         total = sum(1 for _ in src.session_ids())
         progress = _Progress(args.progress, total)
         started = time.monotonic()
@@ -180,7 +180,7 @@ class _Progress:
 
 def _upgrade(args: argparse.Namespace) -> int:
     from ..config import parse_option_pairs, resolve_store
-    from ..migrate.endpoints import require_existing
+    from ..location import require_existing
     from ..migrate.upgrade import upgrade_store
 
     if args.dst:
@@ -188,7 +188,8 @@ def _upgrade(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     pairs = args.store_arg + args.src_arg
     spec = resolve_store(args.src or args.store, parse_option_pairs(pairs, "--store-arg") if pairs else None)
-    require_existing(spec)
+    spec.store_class().check_options(spec.options)
+    require_existing(spec.store_class(), spec.path, spec.origin)
     result = upgrade_store(spec, legacy_ids=args.legacy_ids)
     if args.json:
         print(json.dumps(result.as_dict()))

@@ -20,7 +20,7 @@ def main(args: argparse.Namespace) -> int:
     from ._common import open_store
     from ._output import write_rows
 
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:
         for result in run_query(store, args.sql, lost_after=args.lost_after):
             json_columns = frozenset(c for c, t in zip(result.columns, result.types) if t == "JSON")
             write_rows(result.columns, result.rows(), args.format, json_columns=json_columns)

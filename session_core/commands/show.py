@@ -39,7 +39,7 @@ def main(args: argparse.Namespace) -> int:
     from ..history import effective_status
     from ._common import open_store
 
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:
         record = load_by_prefix(store, args.session_id)
     record["status"] = effective_status(record)  # a running record whose heartbeat stopped: lost
     print(json.dumps(record, indent=2, ensure_ascii=False))

@@ -26,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
     from ._output import write_rows
 
     where = filter_from(args)
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:
         summary = summarize(iter_history(store, where), by=args.by or ("status", "branch", "command"))
     if args.format == "json":
         print(json.dumps(summary.as_dict(), ensure_ascii=False))

@@ -28,18 +28,17 @@ What it adds to the store it holds:
 from __future__ import annotations
 
 import logging
-import os
 import weakref
-from pathlib import Path
 from typing import Any, ClassVar
 
 from kedro.framework import project as kedro_project
 from kedro.framework.session.store import BaseSessionStore
 
-from ..config import find_project_root, ignore_new_store_folder, parse_store
+from ..config import parse_store
 from ..errors import SessionCoreError, SessionNotFound
 from ..gitinfo import collect_git
 from ..ids import validate_session_id
+from ..location import find_project_root, local_path
 from ..persist import MISTAKES, RecordWriter
 from ..record import utc_now
 from ..registry import StoreSpec
@@ -171,8 +170,8 @@ def _spec_of(cls: type[KedroStore], path: Any, args: dict[str, Any]) -> StoreSpe
 
     Relative locations are taken from the project folder: the nearest one with a
     ``pyproject.toml`` above Kedro's ``path`` (``<project>/sessions``), else above the current
-    folder. A new local store folder is created ignored by git (Kedro's default
-    ``<project>/sessions`` is not in Kedro's ``.gitignore``).
+    folder. A new local store folder is created ignored by git when the store first opens
+    (Kedro's default ``<project>/sessions`` is not in Kedro's ``.gitignore``).
     """
     if args.get("store") is None:
         args.pop("store")
@@ -180,19 +179,9 @@ def _spec_of(cls: type[KedroStore], path: Any, args: dict[str, Any]) -> StoreSpe
         args["path"] = path
     setting = f"{ARGS_SETTING} of {cls.__name__}"
     store, options = choose_store(cls.STORE, args, setting)
-    local = _local_path(path)
+    local = local_path(path)
     root = find_project_root(local.parent if local is not None else None)
-    spec = parse_store(store, options, root, setting)
-    if spec.store_class().capabilities.durable:  # Kedro gives even no-op and memory stores a path
-        ignore_new_store_folder(spec.path)
-    return spec
-
-
-def _local_path(path: Any) -> Path | None:
-    """``path`` as an absolute local path; ``None`` for URLs and non-paths."""
-    if isinstance(path, (str, os.PathLike)) and "://" not in os.fspath(path):
-        return Path(path).expanduser().absolute()
-    return None
+    return parse_store(store, options, root, setting)
 
 
 def live_store(session_id: str) -> KedroStore | None:
