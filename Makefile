@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test test-fast bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml .ci/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[all,test,bench,kedro]'
+	$(PY) -m pip install --quiet -c .ci/constraints.txt -e '.[all,test,bench,kedro]'
 	touch $(STAMP)
 
 setup: $(STAMP)
