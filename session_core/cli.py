@@ -46,6 +46,7 @@ COMMANDS = {
     "prune": "session_core.commands.prune",
     "reap": "session_core.commands.reap",
     "ui": "session_core.commands.ui",
+    "compact": "session_core.commands.compact",
 }
 
 CONFIGURATION_ORDER = """\

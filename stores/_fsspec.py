@@ -18,6 +18,7 @@ Nothing here imports fsspec at module import; :func:`open_folder` does, when a s
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import sys
@@ -76,6 +77,16 @@ class Folder(Protocol):
         """A glob DuckDB's readers expand to every file of the folder (dot files excluded),
         registering the filesystem with ``con`` when DuckDB cannot reach it by itself."""
 
+    def entries(self) -> Iterator[tuple[str, str]]:
+        """Stream ``(name, version tag)`` in ascending name order, from the listing alone.
+
+        The tag of a file changes whenever its content is replaced; :meth:`read_tagged` gives
+        the same tag for the content it read. Raises :class:`NotImplementedError` where the
+        filesystem's listing carries no such tag (only local folders and S3 have one)."""
+
+    def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
+        """``(name, content, tag)`` for each existing name, the tag being that of this content."""
+
 
 def protocols(fs: AbstractFileSystem) -> set[str]:
     """The protocol names of ``fs`` (fsspec gives a str or a tuple)."""
@@ -108,8 +119,10 @@ def open_filesystem(url: str, storage_options: Mapping[str, Any]) -> tuple[Abstr
     return fs, root.rstrip("/") or root
 
 
-def open_folder(fs: AbstractFileSystem, path: str, *, temp_max_age: float) -> Folder:
+def open_folder(fs: AbstractFileSystem, path: str, *, temp_max_age: float, create: bool = True) -> Folder:
     """A :class:`LocalFolder` for the local filesystem, else a :class:`FsspecFolder`.
+
+    With ``create=False`` nothing is created: a missing folder lists as empty.
 
     Raises:
         OSError: the folder cannot be created (a regular file in the way, no permission).
@@ -117,8 +130,8 @@ def open_folder(fs: AbstractFileSystem, path: str, *, temp_max_age: float) -> Fo
     from fsspec.implementations.local import LocalFileSystem
 
     if isinstance(fs, LocalFileSystem):
-        return LocalFolder(Path(path), temp_max_age=temp_max_age)
-    return FsspecFolder(fs, path)
+        return LocalFolder(Path(path), temp_max_age=temp_max_age, create=create)
+    return FsspecFolder(fs, path, create=create)
 
 
 def is_unreachable(exc: BaseException) -> bool:
@@ -155,10 +168,11 @@ class LocalFolder:
             and removed when the folder is listed.
     """
 
-    def __init__(self, path: Path, *, temp_max_age: float) -> None:
+    def __init__(self, path: Path, *, temp_max_age: float, create: bool = True) -> None:
         self.path = path
         self.temp_max_age = temp_max_age
-        path.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
 
     def read(self, name: str) -> bytes | None:
         try:
@@ -199,26 +213,60 @@ class LocalFolder:
         Every entry not starting with a dot is listed, whatever its type: an entry that cannot
         be read as a record (a folder in a record's place) must fail when it is read, not
         vanish from the listing as if the session did not exist."""
-        names: list[str] = []
+        for entry in self._scan():
+            yield entry.name
+
+    def entries(self) -> Iterator[tuple[str, str]]:
+        """Sorted ``(name, tag)``; the tag is the inode, mtime and size, which change with
+        every replacement (a save renames a new file over the old one). One ``stat`` each."""
+        for entry in self._scan():
+            try:
+                stat = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # removed since the folder was read
+                continue
+            yield entry.name, local_tag(stat)
+
+    def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
+        for name in names:
+            try:
+                with open(self.path / name, "rb") as file:
+                    stat = os.fstat(file.fileno())
+                    data = file.read()
+            except FileNotFoundError:
+                continue
+            yield name, data, local_tag(stat)
+
+    def _scan(self) -> list[os.DirEntry[str]]:
+        """The folder's entries not starting with a dot, sorted by name (none when the folder
+        does not exist); sweeps abandoned temporary files."""
+        found: list[os.DirEntry[str]] = []
         temps: list[str] = []
-        with os.scandir(self.path) as entries:
-            for entry in entries:
-                name = entry.name
-                if name[0] == ".":  # no id starts with a dot: temp files and housekeeping
-                    if TEMP_NAME.match(name):
-                        temps.append(name)
-                else:
-                    names.append(name)
+        try:
+            with os.scandir(self.path) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name[0] == ".":  # no id starts with a dot: temp files and housekeeping
+                        if TEMP_NAME.match(name):
+                            temps.append(name)
+                    else:
+                        found.append(entry)
+        except FileNotFoundError:
+            return []
         if temps:
             sweep_temp_files(self.path, self.temp_max_age, temps)
-        names.sort()
-        yield from names
+        found.sort(key=lambda entry: entry.name)
+        return found
+
+
+def local_tag(stat: os.stat_result) -> str:
+    """A local file's version tag: inode, modification time (ns) and size, in hex."""
+    return f"{stat.st_ino:x}.{stat.st_mtime_ns:x}.{stat.st_size:x}"
 
 
 class FsspecFolder:
     """A folder (a key prefix on object storage) on any fsspec filesystem."""
 
-    def __init__(self, fs: AbstractFileSystem, path: str) -> None:
+    def __init__(self, fs: AbstractFileSystem, path: str, *, create: bool = True) -> None:
         self.fs = fs
         self.path = path
         names = protocols(fs)
@@ -226,7 +274,7 @@ class FsspecFolder:
         #: max_concurrency=1 stops s3fs's cat_file from sending a HEAD before the GET.
         self._read_options: dict[str, Any] = {"max_concurrency": 1} if self._s3 else {}
         self._write_options: dict[str, Any] = {"ContentType": "application/json"} if self._s3 else {}
-        if not names & OBJECT_STORE_PROTOCOLS:
+        if create and not names & OBJECT_STORE_PROTOCOLS:
             fs.makedirs(path, exist_ok=True)
 
     def _key(self, name: str) -> str:
@@ -278,7 +326,8 @@ class FsspecFolder:
 
     def names(self) -> Iterator[str]:
         if self._s3:
-            yield from self._s3_names()
+            for name, _ in self._s3_items():
+                yield name
             return
         self.fs.invalidate_cache(self.path)
         try:
@@ -289,8 +338,25 @@ class FsspecFolder:
             entry["name"].rstrip("/").rpartition("/")[2] for entry in entries if entry["type"] == "file"
         )
 
-    def _s3_names(self) -> Iterator[str]:
-        """Stream ListObjectsV2 pages (1,000 keys each, ascending key order), one request each."""
+    def entries(self) -> Iterator[tuple[str, str]]:
+        """``(name, ETag)`` from the listing; a single-part PUT's ETag is the MD5 of the content.
+
+        Raises:
+            NotImplementedError: the filesystem is not S3.
+        """
+        if not self._s3:
+            raise NotImplementedError(f"listing version tags on {sorted(protocols(self.fs))}")
+        for name, etag in self._s3_items():
+            yield name, etag
+
+    def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
+        """Each content with its MD5 (the ETag S3 gives an object written in one PUT)."""
+        for name, data in self.read_many(names):
+            yield name, data, hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+    def _s3_items(self) -> Iterator[tuple[str, str]]:
+        """Stream ListObjectsV2 pages (1,000 keys each, ascending key order), one request each:
+        ``(name, ETag without its quotes)``."""
         bucket, key, _ = self.fs.split_path(self.path)
         prefix = f"{key}/" if key else ""
         request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}
@@ -301,7 +367,7 @@ class FsspecFolder:
                 self._raise_if_bucket_missing(exc)
                 raise
             for item in page.get("Contents", ()):
-                yield item["Key"][len(prefix):]
+                yield item["Key"][len(prefix):], item.get("ETag", "").strip('"')
             if not page.get("IsTruncated"):
                 return
             request["ContinuationToken"] = page["NextContinuationToken"]

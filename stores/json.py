@@ -51,7 +51,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from session_core.errors import InvalidSessionId, StoreTimeout
+from session_core.errors import InvalidSessionId, NotSupported, StoreTimeout
 from session_core.ids import validate_session_id
 from session_core.location import LocalLayout
 from session_core.store import Capabilities, SessionStore
@@ -65,6 +65,8 @@ from ._fsspec import (
     open_folder,
     protocols,
 )
+from ._compaction import Compaction, compact
+from ._segments import SEGMENTS_FOLDER, SegmentIndex, walk
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +101,8 @@ class JSONStore(SessionStore):
     Options:
         storage_options: fsspec options for the filesystem (credentials, endpoint, ...).
         temp_max_age: seconds after which a local temporary file counts as abandoned.
+        compact_every: compact (:meth:`compact`) after every this many finished sessions this
+            instance saved; 0 (the default) never compacts by itself. Local folders and S3 only.
 
     Raises (on open):
         TypeError: no path, or an unknown option.
@@ -118,6 +122,7 @@ class JSONStore(SessionStore):
         path: Any,
         storage_options: dict[str, Any] | None = None,
         temp_max_age: float = 3600.0,
+        compact_every: int = 0,
     ) -> None:
         if path is None:
             raise TypeError("JSONStore needs a path: a local folder or an fsspec URL (s3://bucket/prefix)")
@@ -131,7 +136,16 @@ class JSONStore(SessionStore):
         if local:
             self._url = root
         self._sessions: Folder = open_folder(fs, f"{root}/{SESSIONS_FOLDER}", temp_max_age=temp_max_age)
+        # not created before the first compaction: opening a store to read adds no folder
+        self._segments: Folder = open_folder(fs, f"{root}/{SEGMENTS_FOLDER}", temp_max_age=temp_max_age, create=False)
         self.capabilities = capabilities_for(protocols(fs), local)
+        self._compactable = local or bool(protocols(fs) & {"s3", "s3a"})
+        if not isinstance(compact_every, int) or compact_every < 0:
+            raise TypeError(f"compact_every must be a whole number >= 0 (0: never), not {compact_every!r}")
+        if compact_every and not self._compactable:
+            raise TypeError("compact_every needs a local folder or S3: this filesystem gives no version tags")
+        self._compact_every = compact_every
+        self._finished_since_compaction = 0
         self._version = self._read_or_create_marker()
 
     def _read_or_create_marker(self) -> int:
@@ -177,9 +191,11 @@ class JSONStore(SessionStore):
 
     def _put(self, session_id: str, text: str) -> None:
         self._sessions.write(session_id, text.encode("utf-8"))
+        self._count_toward_compaction([text])
 
     def _put_many(self, items: list[tuple[str, str]]) -> None:
         self._sessions.write_many({session_id: text.encode("utf-8") for session_id, text in items})
+        self._count_toward_compaction([text for _, text in items])
 
     def _delete(self, session_id: str) -> bool:
         return self._sessions.remove(session_id)
@@ -205,9 +221,66 @@ class JSONStore(SessionStore):
         )
 
     def _iter_items(self) -> Iterator[tuple[str, bytes]]:
-        ids = self._iter_ids()
-        while page := list(islice(ids, READ_PAGE)):
-            yield from self._sessions.read_many(page)
+        index = SegmentIndex(self._segments, self._segments.names()) if self._compactable else None
+        if not index:
+            ids = self._iter_ids()
+            while page := list(islice(ids, READ_PAGE)):
+                yield from self._sessions.read_many(page)
+            return
+        found = walk(self._tagged_ids(), index)
+        while page := list(islice(found, READ_PAGE)):
+            misses = dict(self._sessions.read_many([session_id for session_id, _, copy in page if copy is None]))
+            for session_id, _, copy in page:
+                data = copy if copy is not None else misses.get(session_id)
+                if data is not None:
+                    yield session_id, data
+
+    def _tagged_ids(self) -> Iterator[tuple[str, str]]:
+        for name, tag in self._sessions.entries():
+            try:
+                yield validate_session_id(name), tag
+            except InvalidSessionId:
+                logger.debug("store %s: ignoring foreign file %r", self.location, name)
+
+    # ------------------------------------------------------------------ compaction
+
+    def compact(self) -> Compaction:
+        """Copy finished sessions that no segment holds yet into new segment objects, so that
+        ``iter_records`` reads them a segment (up to 10,000 sessions) per request.
+
+        Safe beside writers and other compactions on any machine, and when killed at any point:
+        it only adds whole segments, and readers use a segment's copy only while the session's
+        object is unchanged (see docs/json-store.md).
+
+        Raises:
+            NotSupported: the filesystem is neither a local folder nor S3 (no version tags).
+            StoreClosed; StoreError (StoreTimeout): a read or write failed; segments already
+                written stay valid.
+        """
+        if not self._compactable:
+            raise NotSupported(type(self).__name__, "compaction on this filesystem")
+        with self._guard("compaction"):
+            if isinstance(self._segments, LocalFolder):
+                self._segments.path.mkdir(exist_ok=True)
+            done = compact(self._tagged_ids(), self._sessions, self._segments)
+        self._finished_since_compaction = 0
+        logger.info(
+            "store %s: compacted %d sessions into %d segments (%d already, %d skipped)",
+            self.location, done.folded, done.segments, done.already, done.skipped,
+        )
+        return done
+
+    def _count_toward_compaction(self, texts: list[str]) -> None:
+        """Compact once ``compact_every`` finished sessions were saved; a failed compaction is
+        logged, never raised: the saves themselves succeeded."""
+        if not self._compact_every:
+            return
+        self._finished_since_compaction += sum('"status":"running"' not in text for text in texts)
+        if self._finished_since_compaction >= self._compact_every:
+            try:
+                self.compact()
+            except Exception:
+                logger.warning("store %s: automatic compaction failed", self.location, exc_info=True)
 
 
 class MemoryJSONStore(JSONStore):
