@@ -288,6 +288,8 @@ class FsspecFolder:
             return None
 
     def read_many(self, names: list[str]) -> Iterator[tuple[str, bytes]]:
+        if not names:  # fsspec's cat([]) raises FileNotFoundError
+            return
         keys = [self._key(name) for name in names]
         found = self.fs.cat(keys, on_error="return", **self._read_options)
         for name, key in zip(names, keys):
