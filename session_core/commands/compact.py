@@ -30,7 +30,7 @@ def main(args: argparse.Namespace) -> int:
         if args.store is not None and args.store != args.location:
             raise ConfigError("store", [args.store, args.location], "give the store once: STORE or --store")
         args.store = args.location
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:  # compacting a store that is not there creates none
         compact = getattr(store, "compact", None)
         if compact is None:
             raise NotSupported(type(store).__name__, "compaction (only JSON stores compact)")
