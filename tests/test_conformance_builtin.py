@@ -85,12 +85,3 @@ class TestCompactedJSONFolderStore(StoreConformance):
     def store_spec(self, tmp_path: Path) -> StoreSpec:
         return parse_store("json", {"compact_every": 1}, project_path=tmp_path)
 
-
-@pytest.mark.s3
-class TestCompactedS3JSONStore(StoreConformance):
-    """The same on S3 (moto's server on 127.0.0.1), compacting after every finished save."""
-
-    @pytest.fixture
-    def store_spec(self, tmp_path: Path, s3_bucket: str, s3_storage_options: dict[str, Any]) -> StoreSpec:
-        options = {"storage_options": s3_storage_options, "compact_every": 1}
-        return parse_store(f"s3://{s3_bucket}/runs", options, project_path=tmp_path)
