@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +89,9 @@ class Heartbeat:
             self._thread.join()
 
     def _loop(self) -> None:
+        # process signals go to the main thread, which may sit in waitpid (the `run` wrapper)
+        # and must wake up to forward them; delivered here they would wait for that call to end
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         while not self._stopped.wait(self._interval):
             try:
                 self._beat()
