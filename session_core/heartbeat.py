@@ -17,12 +17,12 @@ from __future__ import annotations
 import logging
 import math
 import os
-import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .background import start_thread
 from .errors import ConfigError
 from .record import DEFAULT_HEARTBEAT_S
 
@@ -79,8 +79,7 @@ class Heartbeat:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name=f"heartbeat {self._name}", daemon=True)
-            self._thread.start()
+            self._thread = start_thread(self._loop, f"heartbeat {self._name}")
 
     def stop(self) -> None:
         """Stop beating; returns after a beat in progress has finished. Idempotent."""
@@ -89,9 +88,6 @@ class Heartbeat:
             self._thread.join()
 
     def _loop(self) -> None:
-        # process signals go to the main thread, which may sit in waitpid (the `run` wrapper)
-        # and must wake up to forward them; delivered here they would wait for that call to end
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         while not self._stopped.wait(self._interval):
             try:
                 self._beat()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import IO
 
+from .background import start_thread
 from .redact import redact_text
 
 logger = logging.getLogger(__name__)
@@ -35,8 +35,7 @@ class StderrTail:
         self._max_bytes = max_bytes
         self._kept = bytearray()
         self._cut = False
-        self._thread = threading.Thread(target=self._pump, name="session-core-stderr", daemon=True)
-        self._thread.start()
+        self._thread = start_thread(self._pump, "session-core-stderr")
 
     def _pump(self) -> None:
         fd = self._source.fileno()
