@@ -327,3 +327,17 @@ def test_stats_per_command_agree_with_the_stats_command(server, history_store):
     runs = {g["group"]: g["runs"] for g in body["groups"]}
     commands = [r["cli"]["command_path"] for r in history_store[1]]
     assert runs == {command: commands.count(command) for command in commands}
+
+
+def test_browsing_the_default_store_of_a_new_project_creates_nothing(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'fresh'\n")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SESSION_CORE_STORE")}
+    done = subprocess.run(
+        [sys.executable, "-m", "session_core", "ui", "--port", "0"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode != 0
+    assert "error:" in done.stderr
+    assert sorted(p.name for p in project.iterdir()) == ["pyproject.toml"]

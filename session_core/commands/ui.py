@@ -19,12 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..migrate.endpoints import require_existing
     from ..ui.server import LOOPBACK, make_server
-    from ._common import store_spec
+    from ._common import open_store
 
-    spec = store_spec(args)
-    require_existing(spec)
     host = args.bind or LOOPBACK
     if host != LOOPBACK:
         print(
@@ -32,7 +29,7 @@ def main(args: argparse.Namespace) -> int:
             "the run history (there is no login)",
             file=sys.stderr,
         )
-    with spec.open() as store:
+    with open_store(args, create=False) as store:
         try:
             server = make_server(store, host, args.port)
         except OSError as exc:
