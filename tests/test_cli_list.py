@@ -109,3 +109,41 @@ def test_the_command_column_is_readable_and_cut_with_an_ellipsis(cli, git_repo):
     newest = table_rows(cli("list", check=True).stdout)[0]
     command = newest[newest.index("python train.py"):]
     assert command.endswith("…") and len(command) == 60
+
+
+def test_since_until_param_host_and_command_filters_each_narrow_the_list(cli, git_repo):
+    old = seed(git_repo, 2, ["python", "train.py", "--lr", "0.1"], started_at="2020-01-01T00:00:00+00:00", host="a")
+    new = seed(git_repo, 3, ["python", "evaluate.py", "--lr", "0.2"], started_at="2099-01-01T00:00:00+00:00", host="b")
+
+    def ids(*filters: str) -> list[str]:
+        out = cli("list", "--format", "jsonl", *filters, check=True).stdout
+        return sorted(json.loads(line)["session_id"] for line in out.splitlines())
+
+    assert ids("--since", "2030-01-01") == sorted(new)
+    assert ids("--until", "2030-01-01") == sorted(old)
+    assert ids("--since", "7d") == sorted(new)  # a duration counts back from now
+    assert ids("--param", "lr=0.1") == sorted(old)
+    assert ids("--host", "b") == sorted(new)
+    assert ids("--command", "evaluate") == sorted(new)
+    assert ids("--command", "evaluate", "--param", "lr=0.1") == []
+
+
+def test_a_filter_that_cannot_be_read_is_an_error_naming_the_option(cli, git_repo):
+    seed(git_repo, 1)
+    for bad in (["--since", "last tuesday"], ["--param", "lr"]):
+        done = cli("list", *bad)
+        assert done.returncode != 0
+        assert done.stdout == ""
+        assert bad[0].lstrip("-") in done.stderr and "Traceback" not in done.stderr
+
+
+def test_json_and_csv_formats_carry_every_match(cli, git_repo):
+    import csv
+    import io
+
+    ids = seed(git_repo, 3)
+    array = json.loads(cli("list", "--format", "json", check=True).stdout)
+    assert [record["session_id"] for record in array] == ids[::-1]
+    table = list(csv.reader(io.StringIO(cli("list", "--format", "csv", check=True).stdout)))
+    assert table[0][0] == "id" and [r[0] for r in table[1:]] == ids[::-1]
+    assert json.loads(cli("list", "--format", "json", "--branch", "nope", check=True).stdout) == []

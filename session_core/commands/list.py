@@ -1,4 +1,8 @@
-"""``list``: recorded sessions, newest first, as a table or JSON.
+"""``list``: recorded sessions, newest first, as a table, JSON, JSON lines or CSV.
+
+Filters (``--status``, ``--branch``, ``--since``/``--until``, ``--param``, ``--host``,
+``--command``) are :class:`session_core.history.HistoryFilter`, the one filter every reader
+shares (``stats``, ``export``, the run browser).
 
 The table shows the newest ``TABLE_LIMIT`` matches unless ``--limit`` says otherwise and says on
 stderr how many were left out; ``--json`` prints every match unless ``--limit`` is given.
@@ -25,6 +29,8 @@ COLUMNS = ("id", "status", "started", "duration", "branch", "sha", "command")
 TABLE_LIMIT = 20
 #: characters of the command column before it is cut with an ellipsis
 COMMAND_WIDTH = 60
+#: output formats; ``--json`` is ``jsonl``
+FORMATS = ("table", "json", "jsonl", "csv")
 
 Filter = Callable[[dict[str, Any]], bool]
 
@@ -33,33 +39,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=choices(Status),
                         help="only sessions with this status (lost: running, but the heartbeat stopped)")
     parser.add_argument("--branch", help="only sessions recorded on this git branch")
+    parser.add_argument("--since", metavar="WHEN",
+                        help="only sessions started at or after WHEN: an ISO date/time (UTC unless it "
+                        "has an offset) or a duration back from now (7d, 12h, 30m)")
+    parser.add_argument("--until", metavar="WHEN", help="only sessions started before WHEN (same forms as --since)")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="only sessions run with this parameter (repeat for several; all must hold)")
+    parser.add_argument("--host", help="only sessions recorded on this machine")
+    parser.add_argument("--command", metavar="TEXT", help="only sessions whose command line contains TEXT")
     parser.add_argument(
         "--limit", type=non_negative_int, default=None, metavar="N",
         help=f"at most N sessions, newest first; 0 for all (default: {TABLE_LIMIT} in the table, "
         "all with --json)",
     )
-    parser.add_argument("--json", action="store_true", help="one JSON record per line")
+    parser.add_argument("--json", action="store_true", help="one JSON record per line (same as --format jsonl)")
+    parser.add_argument("--format", choices=FORMATS, default=None,
+                        help="table (default), json (one array), jsonl (a record per line) or csv (the "
+                        "table's columns); every format but the table prints every match unless --limit")
     parser.add_argument("--local", action="store_true", help="show times in the local time zone (default: UTC)")
     add_strict_argument(parser)
 
 
 def record_filter(args: argparse.Namespace) -> Filter | None:
-    """One predicate for every filter given on the command line, ``None`` when none was."""
-    checks: list[Filter] = []
-    if args.status:
-        from ..history import effective_status
+    """One predicate for every filter given on the command line, ``None`` when none was.
 
-        checks.append(lambda record: effective_status(record) == args.status)
-    if args.branch:
-        checks.append(lambda record: (record.get("git") or {}).get("branch") == args.branch)
-    if not checks:
+    Raises:
+        InvalidFilter: a time, duration or ``--param`` that cannot be read, naming the option.
+    """
+    from ..history import HistoryFilter
+
+    where = HistoryFilter.parse(
+        status=args.status, branch=args.branch, since=args.since, until=args.until,
+        params=args.param, host=args.host, command=args.command,
+    )
+    if where.is_empty:
         return None
-    return lambda record: all(check(record) for check in checks)
+    # ``newest_first`` has put the effective status (``lost`` included) in the record
+    return lambda record: where.matches(record, record["status"])
 
 
 def describe_filters(args: argparse.Namespace) -> str:
     """The filters as the user typed them, for messages (``--status failed --branch main``)."""
-    given = [("--status", args.status), ("--branch", args.branch)]
+    given = [("--status", args.status), ("--branch", args.branch), ("--since", args.since),
+             ("--until", args.until), *(("--param", pair) for pair in args.param), ("--host", args.host),
+             ("--command", args.command)]
     return " ".join(f"{option} {value}" for option, value in given if value)
 
 
@@ -164,15 +187,33 @@ def print_table(rows: list[tuple[str, ...]], local: bool) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(r, widths)).rstrip())
 
 
+def write_records(output: str, records: Iterator[dict[str, Any]], local: bool) -> None:
+    """Stream ``records`` to stdout as ``json`` (one array), ``jsonl`` or ``csv`` (table columns)."""
+    if output == "jsonl":
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+    elif output == "json":
+        print("[", end="")
+        for index, record in enumerate(records):
+            print(("," if index else "") + json.dumps(record, ensure_ascii=False), end="")
+        print("]")
+    else:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(COLUMNS)
+        writer.writerows(row(record, local) for record in records)
+
+
 def main(args: argparse.Namespace) -> int:
     from ._common import BadRecords, open_store
 
     keep = record_filter(args)
+    output = "jsonl" if args.json else (args.format or "table")
     with open_store(args, create=False) as store:
         bad = BadRecords(store.location, args.strict)
-        if args.json:
-            for record in newest_first(store, keep, args.limit, bad):
-                print(json.dumps(record, ensure_ascii=False))
+        if output != "table":
+            write_records(output, newest_first(store, keep, args.limit, bad), args.local)
             return bad.exit_code()
         limit = TABLE_LIMIT if args.limit is None else args.limit
         rows = [row(record, args.local) for record in newest_first(store, keep, limit, bad)]
