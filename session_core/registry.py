@@ -122,7 +122,7 @@ class StoreSpec:
         if not create:
             cls.check_options(self.options)  # a wrong option is reported before a missing store
             require_existing(cls, self.path, self.origin)
-        return cls(self.path, session_id, **self.options)
+        return cls(self.path, session_id, create=create, **self.options)
 
 
 def class_path_of(cls: type) -> str:

@@ -120,8 +120,11 @@ class SessionStore(MutableMapping[str, Any]):
     #: :class:`CorruptRecord`. A backend with a tighter limit (a row or object size) lowers it.
     MAX_RECORD_BYTES: ClassVar[int] = values.DEFAULT_MAX_RECORD_BYTES
 
-    def __init__(self, path: Any = None, session_id: str | None = None, **options: Any) -> None:
+    def __init__(
+        self, path: Any = None, session_id: str | None = None, *, create: bool = True, **options: Any
+    ) -> None:
         self._path = path
+        self._may_create = create
         self._secrets = known_secrets(path, options)
         remember(self._secrets)
         self._session_id = None if session_id is None else validate_session_id(session_id)
@@ -129,13 +132,21 @@ class SessionStore(MutableMapping[str, Any]):
         self.data: dict[str, Any] = {}
         self.check_options(options)
         with self._guard("open"):
-            prepare_local(type(self), path)
+            if create:
+                prepare_local(type(self), path)
             self._setup(path, **options)
             found = self._stored_format_version()
         if found is not None and found != self.FORMAT_VERSION:
             raise FormatVersionError(self.location, found, self.FORMAT_VERSION)
         if self._session_id is not None:
             self.data = self.read()
+
+    @property
+    def may_create(self) -> bool:
+        """``False`` when a reader opened the store (``StoreSpec.open(create=False)``): a backend
+        that lays out a new store as it opens (a marker object, a schema) raises
+        :class:`~session_core.errors.StoreNotFound` instead, so reading never writes."""
+        return self._may_create
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any]) -> None:

@@ -51,7 +51,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from session_core.errors import InvalidSessionId, NotSupported, StoreTimeout
+from session_core.errors import InvalidSessionId, NotSupported, StoreNotFound, StoreTimeout
 from session_core.ids import validate_session_id
 from session_core.location import LocalLayout
 from session_core.store import Capabilities, SessionStore
@@ -109,6 +109,7 @@ class JSONStore(SessionStore):
         StoreError: the location cannot be used (for a missing S3 bucket the cause is a
             ``FileNotFoundError`` whose ``filename`` is the bucket).
         StoreTimeout: the endpoint did not answer within the bounded retries.
+        StoreNotFound: opened by a reader (``create=False``) where no store is (no marker).
     """
 
     capabilities = LOCAL
@@ -156,6 +157,8 @@ class JSONStore(SessionStore):
         """
         raw = self._root.read(MARKER_NAME)
         if raw is None:
+            if not self.may_create:  # a reader: an empty prefix of a bucket stays empty
+                raise StoreNotFound(self.location)
             marker = {"format": FORMAT_NAME, "format_version": self.FORMAT_VERSION}
             self._root.write(MARKER_NAME, json.dumps(marker).encode())
             logger.info("store %s: created (format version %d)", self.location, self.FORMAT_VERSION)

@@ -447,3 +447,18 @@ def test_an_unknown_option_beside_credentials_is_a_config_error_without_them(tmp
         parse_store("s3://bucket/runs", options, tmp_path).open()
     assert caught.value.setting == "store options"
     assert FAKE_SECRET not in str(caught.value) and FAKE_KEY not in str(caught.value)
+
+
+@pytest.mark.s3
+def test_s3_a_reader_finds_no_store_and_writes_nothing(s3_server: S3Server, s3_bucket: str, s3_storage_options) -> None:
+    """``list``/``show``/``query`` open with create=False: an empty prefix stays empty."""
+    from session_core.errors import StoreNotFound
+    from session_core.registry import StoreSpec
+
+    spec = StoreSpec("session_core.stores.json:JSONStore", f"s3://{s3_bucket}/runs", {"storage_options": s3_storage_options})
+    start = len(s3_server.requests.for_bucket(s3_bucket))
+    with pytest.raises(StoreNotFound):
+        spec.open(create=False)
+    assert {r.method for r in _requests_since(s3_server, s3_bucket, start)} <= {"GET", "HEAD"}
+    spec.open().close()  # a writer creates it; then a reader opens it
+    spec.open(create=False).close()
