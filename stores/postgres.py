@@ -46,7 +46,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from session_core.errors import ConfigError
+from session_core.errors import ConfigError, StoreNotFound
 from session_core.redact import REDACTED
 from session_core.store import Capabilities, SessionStore
 
@@ -118,6 +118,8 @@ class PostgresStore(SessionStore):
         self._pid = os.getpid()
         self._version = self._run(self._read_version)
         if self._version is None:
+            if not self.may_create:  # a reader (list, show, query...): the database stays as it is
+                raise StoreNotFound(self.location)
             self._version = self._run(self._create_schema)
 
     # ------------------------------------------------------------------ connections

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from session_core.config import parse_store
-from session_core.errors import ConfigError, StoreError
+from session_core.errors import ConfigError, StoreError, StoreNotFound
 from session_core.stores.postgres import PostgresStore
 from tests.pg_server import PASSWORD, PASSWORD_ROLE, PostgresServer
 from tests.subprocesses import run_all
@@ -46,6 +46,17 @@ def test_url_schema_and_table_options_pick_the_table_that_is_written(pg_server: 
     rows = pg_server.execute(f'SELECT id, status, branch FROM "{schema}".team_runs')
     assert rows == [("r1", "completed", "main")]
     assert pg_server.execute(f"SELECT value FROM \"{schema}\".team_runs_meta WHERE key = 'format_version'") == [("1",)]
+
+
+def test_a_reader_finds_no_store_and_creates_no_schema(pg_server: PostgresServer, tmp_path: Path) -> None:
+    """``list``/``show``/``query`` open with create=False: the database stays as it was."""
+    schema = fresh_schema()
+    spec = parse_store(pg_server.url(schema=schema), None, project_path=tmp_path)
+    with pytest.raises(StoreNotFound):
+        spec.open(create=False)
+    assert pg_server.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]) == []
+    spec.open().close()  # a writer creates it; then a reader opens it
+    spec.open(create=False).close()
 
 
 @pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
