@@ -124,3 +124,40 @@ def test_iter_records_report_yields_the_good_and_reports_each_bad_once(mixed: Mi
     assert got == mixed.good_ids
     assert sorted(s for s, _ in reported) == sorted(mixed.bad_ids)
     assert info.value.session_id == mixed.bad_ids[0]
+
+
+@pytest.mark.s3
+def test_on_s3_list_and_migrate_step_over_bad_objects(
+    s3_server, s3_bucket: str, s3_storage_options, tmp_path: Path, capsys, monkeypatch
+):
+    """The same isolation on object storage: bad objects planted with s3fs beside good ones."""
+    import s3fs
+
+    from tests.s3_server import FAKE_KEY, FAKE_SECRET, REGION
+
+    # the CLI reaches moto through the standard AWS settings, as a user's machine would
+    for name, value in {"AWS_ACCESS_KEY_ID": FAKE_KEY, "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
+                        "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": s3_server.endpoint_url}.items():
+        monkeypatch.setenv(name, value)
+    url = f"s3://{s3_bucket}/runs"
+    records = [good_record(i) for i in range(30)]
+    good_ids = [record["session_id"] for record in records]
+    with parse_store(url, {"storage_options": s3_storage_options}, project_path=tmp_path).open() as store:
+        store.write_many((record["session_id"], record) for record in records)
+    fs = s3fs.S3FileSystem(**s3_storage_options)
+    bad_ids = [f"s{(i + 1) * 2:05d}z-{name}" for i, name in enumerate(BAD_TEXTS)]
+    for session_id, text in zip(bad_ids, BAD_TEXTS.values()):
+        fs.pipe(f"{s3_bucket}/runs/sessions/{session_id}", text.encode() if isinstance(text, str) else text)
+
+    code, out, err = run(capsys, "list", "--store", url, "--json")
+    assert code == EXIT_UNREADABLE
+    assert sorted(json.loads(line)["session_id"] for line in out.splitlines()) == good_ids
+    assert [named(err, session_id) for session_id in bad_ids] == [1] * len(bad_ids)
+
+    dst = tmp_path / "dst.db"
+    code, out, _ = run(capsys, "migrate", url, f"sqlite:///{dst}", "--json", "--progress", "none")
+    summary = json.loads(out.splitlines()[-1])
+    assert code == EXIT_UNREADABLE
+    assert (summary["copied"], summary["failed"]) == (len(good_ids), len(bad_ids))
+    with SQLiteStore(dst) as store:
+        assert list(store.session_ids()) == good_ids
