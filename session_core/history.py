@@ -402,6 +402,15 @@ def select_history(
     )
     if order.field == "id":
         return list(records if limit is None else islice(records, limit))
+    return sort_records(records, order, limit)
+
+
+def sort_records(
+    records: Iterable[dict[str, Any]], order: SortOrder, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """``records`` in ``order``, at most ``limit``; records without a value for the sort field
+    come last, in either direction. With a limit at most ``limit`` records are held (a heap,
+    plus up to ``limit`` without a value); without one, all of them."""
     value = COLUMNS[order.field][0]  # one type per column, None when absent
     absent: list[dict[str, Any]] = []
 
@@ -432,4 +441,5 @@ __all__ = [
     "parse_time",
     "parse_when",
     "select_history",
+    "sort_records",
 ]

@@ -147,3 +147,12 @@ def test_json_and_csv_formats_carry_every_match(cli, git_repo):
     table = list(csv.reader(io.StringIO(cli("list", "--format", "csv", check=True).stdout)))
     assert table[0][0] == "id" and [r[0] for r in table[1:]] == ids[::-1]
     assert json.loads(cli("list", "--format", "json", "--branch", "nope", check=True).stdout) == []
+
+
+def test_sort_orders_by_any_query_column_and_an_unknown_one_is_named(cli, git_repo):
+    short, long, medium = (seed(git_repo, 1, duration_s=d)[0] for d in (1.5, 30.0, 7.0))
+    out = cli("list", "--sort=-duration_s", "--format", "jsonl", check=True).stdout
+    assert [json.loads(line)["session_id"] for line in out.splitlines()] == [long, medium, short]
+    assert table_rows(cli("list", "--sort", "duration_s", "--limit", "1", check=True).stdout)[0].startswith(short)
+    done = cli("list", "--sort", "speed")
+    assert done.returncode != 0 and "sort" in done.stderr and done.stdout == ""

@@ -17,11 +17,14 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..kinds import Status, choices
 from ._common import RECORD_ERRORS, STORE_ERRORS, add_strict_argument
 from ._types import non_negative_int
+
+if TYPE_CHECKING:
+    from ..history import SortOrder
 
 HELP = "list recorded sessions, newest first"
 COLUMNS = ("id", "status", "started", "duration", "branch", "sha", "command")
@@ -52,6 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"at most N sessions, newest first; 0 for all (default: {TABLE_LIMIT} in the table, "
         "all with --json)",
     )
+    parser.add_argument("--sort", metavar="FIELD",
+                        help="order by FIELD, '-' first for descending (--sort=-duration_s: longest first); "
+                        "the fields are query's columns (started_at, duration_s, exit_code, branch...); "
+                        "default: newest first")
     parser.add_argument("--json", action="store_true", help="one JSON record per line (same as --format jsonl)")
     parser.add_argument("--format", choices=FORMATS, default=None,
                         help="table (default), json (one array), jsonl (a record per line) or csv (the "
@@ -187,6 +194,31 @@ def print_table(rows: list[tuple[str, ...]], local: bool) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(r, widths)).rstrip())
 
 
+def sort_order(args: argparse.Namespace) -> SortOrder | None:
+    """``--sort`` as a :class:`~session_core.history.SortOrder`; ``None`` for newest first.
+
+    Raises:
+        InvalidFilter: an unknown field, naming the known ones.
+    """
+    if not args.sort:
+        return None
+    from ..history import SortOrder
+
+    return SortOrder.parse(args.sort)
+
+
+def matching(
+    store: Any, keep: Filter | None, order: SortOrder | None, limit: int | None,
+    on_bad: Callable[[str, Any], None],
+) -> Iterator[dict[str, Any]]:
+    """The records to show: newest first (streamed), or in ``order`` (every match is read)."""
+    if order is None:
+        return newest_first(store, keep, limit, on_bad)
+    from ..history import sort_records
+
+    return iter(sort_records(newest_first(store, keep, None, on_bad), order, limit or None))
+
+
 def write_records(output: str, records: Iterator[dict[str, Any]], local: bool) -> None:
     """Stream ``records`` to stdout as ``json`` (one array), ``jsonl`` or ``csv`` (table columns)."""
     if output == "jsonl":
@@ -209,14 +241,15 @@ def main(args: argparse.Namespace) -> int:
     from ._common import BadRecords, open_store
 
     keep = record_filter(args)
+    order = sort_order(args)
     output = "jsonl" if args.json else (args.format or "table")
     with open_store(args, create=False) as store:
         bad = BadRecords(store.location, args.strict)
         if output != "table":
-            write_records(output, newest_first(store, keep, args.limit, bad), args.local)
+            write_records(output, matching(store, keep, order, args.limit, bad), args.local)
             return bad.exit_code()
         limit = TABLE_LIMIT if args.limit is None else args.limit
-        rows = [row(record, args.local) for record in newest_first(store, keep, limit, bad)]
+        rows = [row(record, args.local) for record in matching(store, keep, order, limit, bad)]
         if not rows:
             stored = count_matching(store, None) if keep is not None else 0
             if stored:
