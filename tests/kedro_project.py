@@ -15,16 +15,27 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.git_repos import git
 
 PACKAGE = "demo"
 #: a command that has not finished after this long has hung: a failure, not a timing
 COMMAND_TIMEOUT_S = 120
+#: Kedro's own session id: a millisecond UTC timestamp
+KEDRO_ID = re.compile(r"^\d{4}-\d\d-\d\dT\d\d\.\d\d\.\d\d\.\d{3}Z$")
+
+
+@pytest.fixture
+def spool_dir(tmp_path: Path) -> Path:
+    """The spool of the commands a test runs (never the user's own)."""
+    return tmp_path / "spool"
 
 PIPELINE_REGISTRY = '''\
 import os

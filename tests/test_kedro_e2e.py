@@ -9,7 +9,6 @@ project's settings are what both sides read.
 from __future__ import annotations
 
 import json
-import re
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from session_core.redact import REDACTED
 from session_core.registry import StoreSpec
 from tests.kedro_project import (
     COMMAND_TIMEOUT_S,
+    KEDRO_ID,
     command_env,
     head_sha,
     listed,
@@ -32,24 +32,19 @@ from tests.kedro_project import (
     run_python,
     select_store,
     settings_text,
+    spool_dir,
 )
 
 pytest.importorskip("kedro", reason="kedro is not installed (pip install 'session-core[kedro]')")
 
 pytestmark = pytest.mark.slow
 
-KEDRO_ID = re.compile(r"^\d{4}-\d\d-\d\dT\d\d\.\d\d\.\d\d\.\d{3}Z$")
 SECRET = "hunter2-do-not-store"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_project(tmp_path_factory.mktemp("kedro") / "demo")
-
-
-@pytest.fixture
-def spool_dir(tmp_path: Path) -> Path:
-    return tmp_path / "spool"
 
 
 def kedro_run(project: Path, spool_dir: Path, *, fail: bool = False) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 
 from tests.kedro_project import (
     COMMAND_TIMEOUT_S,
+    KEDRO_ID,
     command_env,
     head_sha,
     listed,
@@ -27,6 +27,7 @@ from tests.kedro_project import (
     run_python,
     select_store,
     settings_text,
+    spool_dir,
 )
 
 pytest.importorskip("kedro", reason="kedro is not installed (pip install 'session-core[kedro]')")
@@ -34,7 +35,6 @@ pytest.importorskip("IPython", reason="IPython is not installed (pip install 'se
 
 pytestmark = pytest.mark.slow
 
-KEDRO_ID = re.compile(r"^\d{4}-\d\d-\d\dT\d\d\.\d\d\.\d\d\.\d{3}Z$")
 #: what the IPython code prints for the test to read: one line, after this marker
 ANSWER = "ANSWER:"
 
@@ -44,11 +44,6 @@ def project(tmp_path: Path) -> Path:
     root = make_project(tmp_path / "demo")
     select_store(root, settings_text("KedroSQLiteStore"))
     return root
-
-
-@pytest.fixture
-def spool_dir(tmp_path: Path) -> Path:
-    return tmp_path / "spool"
 
 
 def kedro_ipython(project: Path, spool_dir: Path, code: str, **env: str) -> Any:

@@ -8,7 +8,6 @@ import sys
 from ._curate import add_curate_arguments
 
 HELP = "delete sessions by id (asks for confirmation on a terminal unless --yes)"
-EXIT_ABORTED = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from ..ids import validate_session_id
     from ._common import open_store
-    from ._curate import confirm, require_capability
+    from ._curate import DELETION, carry_out, delete_if_present, require_capability
 
     ids = list(dict.fromkeys(validate_session_id(session_id) for session_id in args.session_ids))
     with open_store(args) as store:
@@ -30,10 +29,6 @@ def main(args: argparse.Namespace) -> int:
                 print(f"error: no session {session_id!r} in {store.location}", file=sys.stderr)
             print("nothing deleted", file=sys.stderr)
             return 1
-        if not confirm(f"delete {len(ids)} session(s) from {store.location}?", args.yes):
-            print("nothing deleted", file=sys.stderr)
-            return EXIT_ABORTED
-        for session_id in ids:
-            store.delete(session_id)
-            print(f"deleted {session_id}")
-    return 0
+        return carry_out(store, [(session_id, "") for session_id in ids], DELETION,
+                         lambda session_id: delete_if_present(store, session_id),
+                         dry_run=False, assume_yes=args.yes)

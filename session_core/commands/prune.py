@@ -24,10 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
-    from ..errors import SessionNotFound
     from ..history import iter_history, parse_duration, parse_time
     from ._common import open_store
-    from ._curate import confirm, require_capability
+    from ._curate import DELETION, carry_out, delete_if_present, require_capability
     from ._filters import filter_from
 
     if args.older_than is None and args.keep_last is None:
@@ -50,23 +49,6 @@ def main(args: argparse.Namespace) -> int:
             if cutoff is not None and (started is None or started >= cutoff):
                 continue
             doomed.append((record["session_id"], f"{record.get('status')}  {record.get('started_at') or ''}"))
-        verb = "would delete" if args.dry_run else "deleted"
-        if not doomed:
-            print(f"nothing to prune in {store.location}", file=sys.stderr)
-            return 0
-        if args.dry_run:
-            for session_id, what in doomed:
-                print(f"{verb} {session_id}  {what}")
-            print(f"dry run: {len(doomed)} session(s) would be deleted from {store.location}", file=sys.stderr)
-            return 0
-        if not confirm(f"delete {len(doomed)} session(s) from {store.location}?", args.yes):
-            print("nothing deleted", file=sys.stderr)
-            return 1
-        for session_id, what in doomed:
-            try:
-                store.delete(session_id)
-            except SessionNotFound:  # deleted by someone else meanwhile
-                continue
-            print(f"{verb} {session_id}  {what}")
-        print(f"pruned {len(doomed)} session(s) from {store.location}", file=sys.stderr)
-    return 0
+        return carry_out(store, doomed, DELETION, lambda session_id: delete_if_present(store, session_id),
+                         dry_run=args.dry_run, assume_yes=args.yes)
+
