@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from session_core.gitinfo import collect_git, git_status
-from tests.git_repos import git, make_repo
+from tests.git_repos import git
 
 
 def test_a_clean_repository_gives_full_sha_branch_and_not_dirty(git_repo):

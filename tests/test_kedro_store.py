@@ -22,7 +22,7 @@ from session_core import spool
 from session_core.config import parse_store
 from session_core.errors import ConfigError, StoreError
 from session_core.redact import REDACTED
-from session_core.registry import BUILTIN_STORES, load_class
+from session_core.registry import BUILTIN_STORES
 from session_core.stores.sqlite import SQLiteStore
 from tests.git_repos import git
 

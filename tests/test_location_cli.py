@@ -69,7 +69,7 @@ def test_a_missing_store_explains_the_three_slash_reading(cli, git_repo: Path, t
 
 @pytest.mark.parametrize(
     "store",
-    ["sqlite:///runs.db", "runs.db", f"sqlite:///{{repo}}/runs.db", "duckdb:///runs.duckdb", "shelve:///hist",
+    ["sqlite:///runs.db", "runs.db", "sqlite:///{repo}/runs.db", "duckdb:///runs.duckdb", "shelve:///hist",
      "json:///data/json", "sqlite:///deep/er/runs.db"],
 )
 def test_a_store_a_command_creates_in_a_work_tree_is_ignored_by_git(cli, git_repo: Path, store: str) -> None:

@@ -9,7 +9,7 @@ and the migration engine treats it like any other source.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from session_core.errors import NotSupported, StoreNotFound
 from session_core.store import Capabilities, SessionStore
