@@ -58,3 +58,9 @@ def whole_writer(record: Any, payload_chars: int) -> bool:
     if type(record.get("round")) is not int:
         return False
     return record == writer_record(record["writer"], record["round"], payload_chars)
+
+
+def compaction_record(session_id: str, version: int, status: str = "completed") -> dict[str, Any]:
+    """Version ``version`` of ``session_id``'s run record, as a run that is ``status`` saves it."""
+    payload = _payload(f"{session_id}@{version}", 96)
+    return {"session_id": session_id, "status": status, "version": version, "payload": payload}

@@ -23,7 +23,7 @@ SCENARIO_ID = re.compile(r"^SC-([A-Z]+)-(\d{3})$")
 
 #: Categories in report order.
 CATEGORIES = (
-    "ID", "RT", "STATE", "PERSIST", "FRESH", "ISO", "LIST", "BATCH", "CONC", "SHARED", "CRASH", "VER", "BAD", "SEC"
+    "ID", "RT", "STATE", "PERSIST", "FRESH", "ISO", "LIST", "BATCH", "CONC", "SHARED", "CRASH", "COMPACT", "VER", "BAD", "SEC"
 )
 CAPABILITY_NAMES = tuple(field.name for field in fields(Capabilities))
 NEEDS_MARKER = "needs_capability"
@@ -37,6 +37,7 @@ CAPABILITY_MEANING = {
     "multiprocess": "several processes writing one location at once",
     "crash_safe": "a save that survives the writer being killed",
     "shared": "several machines writing one location at once",
+    "compaction": "compact() folding records beside writers",
 }
 
 

@@ -14,10 +14,13 @@ from typing import Any
 
 from session_core.registry import StoreSpec
 
-from ._records import session_record, versioned_record, whole_version, writer_record
+from ._records import compaction_record, session_record, versioned_record, whole_version, writer_record
 
 #: Sessions each of the two writers of the shared scenario creates.
 SHARED_SESSIONS = 4
+
+#: A change a worker applies: ``("write", id, version, status)`` or ``("delete", id, 0, "")``.
+Change = tuple[str, str, int, str]
 
 
 def run(index: int, work: Callable[..., Any], args: tuple[Any, ...], results: Any) -> None:
@@ -203,5 +206,36 @@ def share_one_location(spec: StoreSpec, sync: Any, me: int, other: int, listing:
                 problems.append(f"writer {me}: listed {listed}, expected {expected}")
         sync.wait()
         return problems
+    finally:
+        store.close()
+
+
+def apply_in_order(spec: StoreSpec, start: Any, done: Any, changes: list[Change]) -> int:
+    """Apply ``changes`` in order through one instance, then tell the compactor this writer is done."""
+    store = spec.open()
+    try:
+        start.wait()
+        for kind, session_id, version, status in changes:
+            if kind == "delete":
+                store.delete(session_id)
+            else:
+                store.write(session_id, compaction_record(session_id, version, status))
+    finally:
+        done.set()
+        store.close()
+    return len(changes)
+
+
+def compact_until_done(spec: StoreSpec, start: Any, writers_done: list[Any]) -> int:
+    """Compact again and again until every writer is done, then once more; the round count."""
+    store = spec.open()
+    try:
+        start.wait()
+        rounds = 0
+        while not all(event.is_set() for event in writers_done):
+            store.compact()
+            rounds += 1
+        store.compact()
+        return rounds + 1
     finally:
         store.close()

@@ -51,6 +51,7 @@ PROMISES: tuple[Promise, ...] = (
     Promise(22, "shared: processes with nothing in common share one location", ("SC-SHARED-001",)),
     Promise(23, "multiprocess: parallel writers lose nothing and readers see whole records", ("SC-CONC-001", "SC-CONC-002", "SC-CONC-003")),
     Promise(24, "crash safe: a killed writer leaves the old or the new record, never a torn one", ("SC-CRASH-001", "SC-CONC-003")),
+    Promise(25, "compaction racing saves, re-saves and deletes loses, repeats and resurrects nothing", ("SC-COMPACT-001",)),
 )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from ._scenario import SCENARIO_ID, scenario_id
 from .scenarios.batches import BatchScenarios
+from .scenarios.compaction import CompactionScenarios
 from .scenarios.concurrency import ConcurrencyScenarios
 from .scenarios.crash import CrashScenarios
 from .scenarios.errors import ErrorScenarios
@@ -34,6 +35,7 @@ SCENARIO_CLASSES = (
     ConcurrencyScenarios,
     SharedScenarios,
     CrashScenarios,
+    CompactionScenarios,
     VersionScenarios,
     ErrorScenarios,
     SecurityScenarios,

@@ -65,6 +65,8 @@ class Capabilities:
         multiprocess: several processes on one machine may write one location at once.
         crash_safe: a process killed during a save leaves the old or the new record.
         shared: several machines may write one location at once (object storage).
+        compaction: :meth:`SessionStore.compact` folds stored records for faster bulk reads,
+            safely beside writers, deleters and other compactions in any process.
     """
 
     persistent: bool = True
@@ -74,6 +76,7 @@ class Capabilities:
     multiprocess: bool = True
     crash_safe: bool = True
     shared: bool = False
+    compaction: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,15 @@ class SessionStore(MutableMapping[str, Any]):
         into DuckDB instead. See docs/query.md.
         """
         return contextlib.nullcontext(None)
+
+    def compact(self) -> Any:
+        """Fold stored records so that reading many of them takes fewer requests, for stores
+        that declare ``compaction``; what it did is the backend's own result.
+
+        Raises:
+            NotSupported: the store declares no ``compaction`` (this default).
+        """
+        raise NotSupported(type(self).__name__, "compaction")
 
     def _close(self) -> None:
         """Release connections and handles."""

@@ -72,7 +72,7 @@ def compact(
     batch: list[tuple[str, str, bytes]] = []
     while page := list(islice(ids, READ_PAGE)):
         for session_id, data, tag in sessions.read_tagged(page):
-            if not _is_finished(data):
+            if not is_finished(data):
                 done.skipped += 1
                 continue
             batch.append((session_id, tag, data))
@@ -84,8 +84,10 @@ def compact(
     return done
 
 
-def _is_finished(data: bytes) -> bool:
-    """False for a record whose status is ``running`` and for one not readable as JSON."""
+def is_finished(data: bytes | str) -> bool:
+    """False for a record whose top-level ``status`` is ``running`` (it will change) and for one
+    not readable as JSON; true for every other record (a status is only looked at, never
+    guessed from the text: ``"running"`` in a parameter or a note does not count)."""
     try:
         record = json.loads(data)
     except ValueError:

@@ -77,6 +77,10 @@ class Folder(Protocol):
         """A glob DuckDB's readers expand to every file of the folder (dot files excluded),
         registering the filesystem with ``con`` when DuckDB cannot reach it by itself."""
 
+    def duckdb_files(self, con: Any, names: list[str]) -> list[str]:
+        """The paths DuckDB's readers open for ``names``, registering the filesystem with
+        ``con`` when DuckDB cannot reach it by itself."""
+
     def entries(self) -> Iterator[tuple[str, str]]:
         """Stream ``(name, version tag)`` in ascending name order, from the listing alone.
 
@@ -206,6 +210,10 @@ class LocalFolder:
         """DuckDB reads local files itself; nothing to register."""
         return os.path.join(self.path, DUCKDB_NO_DOT_FILES)
 
+    def duckdb_files(self, con: Any, names: list[str]) -> list[str]:
+        """DuckDB reads local files itself; nothing to register."""
+        return [os.path.join(self.path, name) for name in names]
+
     def names(self) -> Iterator[str]:
         """Sorted names. A folder cannot be listed in order, so the names (not the files)
         are held in memory to sort them: about 100 bytes per session.
@@ -322,9 +330,20 @@ class FsspecFolder:
     def duckdb_glob(self, con: Any) -> str:
         """The folder as a URL of this filesystem, registered with ``con`` (DuckDB then lists
         and reads through fsspec; no DuckDB extension is needed)."""
-        con.register_filesystem(self.fs)
+        return f"{self._registered(con)}/{DUCKDB_NO_DOT_FILES}"
+
+    def duckdb_files(self, con: Any, names: list[str]) -> list[str]:
+        """Each file as a URL of this filesystem, registered with ``con``."""
+        folder = self._registered(con)
+        return [f"{folder}/{name}" for name in names]
+
+    def _registered(self, con: Any) -> str:
+        """The folder's URL, after registering the filesystem with ``con`` (DuckDB then lists
+        and reads through fsspec; no DuckDB extension is needed)."""
+        if not protocols(self.fs) & set(con.list_filesystems()):  # DuckDB refuses a second registration
+            con.register_filesystem(self.fs)
         protocol = sorted(protocols(self.fs))[0]
-        return f"{protocol}://{self.path}/{DUCKDB_NO_DOT_FILES}"
+        return f"{protocol}://{self.path}"
 
     def names(self) -> Iterator[str]:
         if self._s3:

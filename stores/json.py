@@ -65,8 +65,9 @@ from ._fsspec import (
     open_folder,
     protocols,
 )
-from ._compaction import Compaction, compact
-from ._segments import SEGMENTS_FOLDER, SegmentIndex, walk
+from ._compaction import Compaction, compact, is_finished
+from ._segment_query import compacted_relation
+from ._segments import SEGMENTS_FOLDER, SegmentIndex, parse_name, walk
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,11 @@ SQL_ID_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 #: How many records ``iter_records`` fetches at once from object storage.
 READ_PAGE = 100
 
-LOCAL = Capabilities(persistent=True, multiprocess=True, crash_safe=True, shared=False)
+#: Protocols whose listings carry a version tag of each object, which compaction needs.
+COMPACTABLE_PROTOCOLS = frozenset({"s3", "s3a"})
+
+LOCAL = Capabilities(persistent=True, multiprocess=True, crash_safe=True, shared=False, compaction=True)
+S3 = Capabilities(persistent=True, multiprocess=True, crash_safe=True, shared=True, compaction=True)
 OBJECT_STORE = Capabilities(persistent=True, multiprocess=True, crash_safe=True, shared=True)
 MEMORY = Capabilities(persistent=True, durable=False, multiprocess=False, crash_safe=False, shared=False)
 OTHER_FILESYSTEM = Capabilities(persistent=True, multiprocess=True, crash_safe=False, shared=False)
@@ -90,6 +95,8 @@ def capabilities_for(fs_protocols: set[str], local: bool) -> Capabilities:
         return LOCAL
     if "memory" in fs_protocols:
         return MEMORY
+    if fs_protocols & COMPACTABLE_PROTOCOLS:
+        return S3
     if fs_protocols & OBJECT_STORE_PROTOCOLS:
         return OBJECT_STORE
     return OTHER_FILESYSTEM
@@ -140,7 +147,7 @@ class JSONStore(SessionStore):
         # not created before the first compaction: opening a store to read adds no folder
         self._segments: Folder = open_folder(fs, f"{root}/{SEGMENTS_FOLDER}", temp_max_age=temp_max_age, create=False)
         self.capabilities = capabilities_for(protocols(fs), local)
-        self._compactable = local or bool(protocols(fs) & {"s3", "s3a"})
+        self._compactable = self.capabilities.compaction
         if not isinstance(compact_every, int) or compact_every < 0:
             raise TypeError(f"compact_every must be a whole number >= 0 (0: never), not {compact_every!r}")
         if compact_every and not self._compactable:
@@ -213,7 +220,13 @@ class JSONStore(SessionStore):
     @contextlib.contextmanager
     def _query_source(self, con: Any) -> Iterator[str]:
         """Every session file through DuckDB's ``read_text`` (faster here than ``read_json``
-        on the same files), foreign file names left out as :meth:`_iter_ids` leaves them."""
+        on the same files), foreign file names left out as :meth:`_iter_ids` leaves them; on a
+        compacted store the segments in bulk through ``read_json``, each copy counted only
+        while it is the session's current version (:mod:`._segment_query`)."""
+        segment_names = [name for name in self._segments.names() if parse_name(name)] if self._compactable else []
+        if segment_names:
+            yield compacted_relation(con, self._tagged_ids(), self._sessions, self._segments, segment_names)
+            return
         pattern = "'" + self._sessions.duckdb_glob(con).replace("'", "''") + "'"
         if con.execute(f"SELECT 1 FROM glob({pattern}) LIMIT 1").fetchone() is None:
             yield "SELECT NULL::VARCHAR AS session_id, NULL::VARCHAR AS record WHERE false"
@@ -261,7 +274,7 @@ class JSONStore(SessionStore):
                 written stay valid.
         """
         if not self._compactable:
-            raise NotSupported(type(self).__name__, "compaction on this filesystem")
+            raise NotSupported(type(self).__name__, "compaction")
         with self._guard("compaction"):
             if isinstance(self._segments, LocalFolder):
                 self._segments.path.mkdir(exist_ok=True)
@@ -278,7 +291,7 @@ class JSONStore(SessionStore):
         logged, never raised: the saves themselves succeeded."""
         if not self._compact_every:
             return
-        self._finished_since_compaction += sum('"status":"running"' not in text for text in texts)
+        self._finished_since_compaction += sum(is_finished(text) for text in texts)
         if self._finished_since_compaction >= self._compact_every:
             try:
                 self.compact()

@@ -59,7 +59,7 @@ class Test{name}(StoreConformance):
 #: even open, find nothing, or refuse use after close is not "one plausible bug".
 SANITY = frozenset({"SC-BAD-001", "SC-BAD-003"})
 #: Scenarios that start other processes: the broken stores they catch run as a slow group.
-IN_OTHER_PROCESSES = ("SC-PERSIST-002", "SC-FRESH-002", "SC-STATE-002", "SC-CONC", "SC-SHARED", "SC-CRASH")
+IN_OTHER_PROCESSES = ("SC-PERSIST-002", "SC-FRESH-002", "SC-STATE-002", "SC-CONC", "SC-SHARED", "SC-CRASH", "SC-COMPACT")
 BROKEN = all_broken_stores()
 TEST_NAMES = {scenario_id(name): name for name in dir(StoreConformance) if name.startswith("test_SC_")}
 

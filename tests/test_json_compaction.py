@@ -265,3 +265,68 @@ def test_s3_reading_compacted_sessions_sends_no_per_session_get(
     running = sorted(f"runs/sessions/{i}" for i, r in before if r["status"] == "running")
     assert len(segment_gets) == 1
     assert per_session == sorted(running + ["runs/sessions/s00001"])
+
+
+# ---------------------------------------------------------------------------- query over segments
+
+
+def _query_all(store: JSONStore) -> list[tuple[Any, ...]]:
+    """Every row of ``sessions`` (records parsed), in id order."""
+    from session_core.query import run_query
+
+    sql = "SELECT id, status, exit_code, params, record FROM sessions ORDER BY id"
+    for result in run_query(store, sql):
+        return [(*row[:3], json.loads(row[3]) if row[3] else None, json.loads(row[4])) for row in result.rows()]
+    raise AssertionError("run_query yielded no result")
+
+
+def _query_after_changes(store: JSONStore) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The query's rows on a plain store, and after compaction, re-saves, deletes and new saves
+    (compared with the same store's rows read one object at a time: segments moved aside)."""
+    _fill(store, 60)
+    store.write("s00003", {"status": "running", "n": "finished then running again"})
+    before = _query_all(store)
+    store.compact()
+    assert _query_all(store) == before
+    store.write("s00001", {"status": "failed", "n": "saved again", "exit_code": 3})
+    store.delete("s00002")
+    store.write("s00100", _record(100))
+    store.compact()
+    store.write("s00004", _record(-4))  # a copy of s00004 is in a segment, and now stale
+    return _query_all(store), [(sid, dict(record)) for sid, record in store.iter_records()]
+
+
+def test_query_over_segments_equals_query_over_objects(tmp_path: Path) -> None:
+    store = JSONStore(tmp_path)
+    after, records = _query_after_changes(store)
+    (tmp_path / "segments").rename(tmp_path / "aside")
+    assert after == _query_all(store)  # the same rows with no segment at all
+    assert [row[4] for row in after] == [record for _, record in records]
+    assert [row[0] for row in after] == sorted(_plain(tmp_path))
+
+
+def test_query_skips_an_unusable_segment(tmp_path: Path) -> None:
+    store = JSONStore(tmp_path)
+    _fill(store, 30)
+    expected = _query_all(store)
+    store.compact()
+    next((tmp_path / "segments").iterdir()).write_bytes(b"not a segment\n{\"id\":\"s00001\"}\n")
+    (tmp_path / "segments" / "foreign.txt").write_bytes(b"anything")
+
+    assert _query_all(store) == expected
+
+
+@pytest.mark.s3
+def test_s3_query_over_segments_reads_them_in_bulk(
+    s3_server: S3Server, s3_bucket: str, s3_storage_options: dict[str, Any]
+) -> None:
+    store = JSONStore(f"s3://{s3_bucket}/runs", storage_options=s3_storage_options)
+    after, records = _query_after_changes(store)
+    start = len(s3_server.requests.for_bucket(s3_bucket))
+    assert _query_all(store) == after
+    sent = s3_server.requests.for_bucket(s3_bucket)[start:]
+    per_session = [r.key for r in sent if r.method == "GET" and r.key and r.key.startswith("runs/sessions/")]
+
+    assert [row[4] for row in after] == [record for _, record in records]
+    running = [row[0] for row in after if row[1] == "running"]
+    assert set(per_session) == {f"runs/sessions/{sid}" for sid in [*running, "s00004"]}  # the rest from segments

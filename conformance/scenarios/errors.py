@@ -20,6 +20,7 @@ from .security import local_root
 OPTIONAL_OPERATIONS: dict[str, Callable[[Any], object]] = {
     "listing": lambda store: (list(store.session_ids()), list(store.iter_records())),
     "delete": lambda store: store.delete("bad-probe"),
+    "compaction": lambda store: store.compact(),
 }
 
 

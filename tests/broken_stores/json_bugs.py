@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from session_core.stores._segments import decode
 from session_core.stores.json import LOCAL, JSONStore
 
 from ._registry import breaks
@@ -185,3 +186,20 @@ class SharedListingCacheStore(JSONStore):
     def _delete(self, session_id: str) -> bool:
         _LISTINGS.get(self._url, set()).discard(session_id)
         return super()._delete(session_id)
+
+
+@breaks(25, "SC-COMPACT-001")
+class TrustsStaleSegmentCopiesStore(JSONStore):
+    """Reads a session's compacted copy whenever a segment holds one, without checking that it
+    is still the current version (saves the version tags), so a re-save after compaction is lost."""
+
+    def _iter_items(self) -> Iterator[tuple[str, bytes]]:
+        copies: dict[str, bytes] = {}
+        for name in self._segments.names():
+            data = self._segments.read(name)
+            if data is not None:
+                copies.update((session_id, record) for session_id, (_, record) in decode(data).items())
+        for session_id in self._iter_ids():
+            data = copies.get(session_id) or self._sessions.read(session_id)
+            if data is not None:
+                yield session_id, data
