@@ -24,6 +24,7 @@ SUITES = {
     "bulk": "bench.bulk",
     "concurrent": "bench.concurrent",
     "s3": "bench.s3",
+    "bucket": "bench.bucket",
     "migrate": "bench.migrate",
     "history": "bench.history",
     "ui": "bench.ui",

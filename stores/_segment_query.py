@@ -4,7 +4,8 @@ DuckDB reads every segment with its JSON reader (a few large GETs on S3) and kee
 when its version tag equals the tag the listing gives for that session now, exactly as
 :class:`~session_core.stores._segments.SegmentIndex` does for ``iter_records``; the sessions
 without a current copy (saved again, never folded, still running) are read from their own
-objects with ``read_text``. A segment line that is not a segment line is skipped by the reader,
+objects a page of concurrent GETs at a time, as ``iter_records`` reads them (one GET each;
+DuckDB reading them through fsspec would add HEAD requests). A segment line that is not a segment line is skipped by the reader,
 so its session is read from its object, as ``iter_records`` does.
 
 The listing (``(id, tag)`` pairs, from one LIST per 1,000 sessions on S3) is loaded into a
@@ -21,6 +22,8 @@ from ._fsspec import Folder
 
 #: Listed ``(id, tag)`` pairs sent to DuckDB per statement.
 LISTING_BATCH = 10_000
+#: Sessions without a current copy read at once (concurrent GETs on object storage).
+READ_PAGE = 100
 
 
 def _quoted(text: str) -> str:
@@ -56,14 +59,18 @@ def compacted_relation(
         "ON copy.id = listed.session_id AND copy.tag = listed.tag "
         "WHERE copy.record IS NOT NULL GROUP BY listed.session_id"
     )
-    misses = [
+    misses = (
         row[0]
         for row in con.execute(
             "SELECT session_id FROM listed ANTI JOIN current_copies USING (session_id) ORDER BY session_id"
         ).fetchall()
-    ]
-    relation = "SELECT session_id, record FROM current_copies"
-    if misses:
-        files = _file_list(sessions.duckdb_files(con, misses))
-        relation += f" UNION ALL SELECT parse_filename(filename) AS session_id, content AS record FROM read_text({files})"
-    return relation
+    )
+    con.execute("CREATE TEMP TABLE unfolded (session_id VARCHAR, record VARCHAR)")
+    while page := list(islice(misses, READ_PAGE)):
+        found = list(sessions.read_many(page))  # removed since it was listed: not found, left out
+        if found:
+            con.execute(
+                "INSERT INTO unfolded SELECT unnest(?), unnest(?)",
+                [[session_id for session_id, _ in found], [data.decode("utf-8") for _, data in found]],
+            )
+    return "SELECT session_id, record FROM current_copies UNION ALL SELECT session_id, record FROM unfolded"

@@ -199,6 +199,7 @@ def test_a_team_writing_while_compaction_repeats_loses_and_duplicates_nothing(tm
     assert [session_id for session_id, _ in records] == sorted(expected)  # none lost, none twice
     assert dict(records) == expected == _plain(tmp_path)  # none torn, last save wins
     assert list(store.session_ids()) == sorted(expected)
+    assert [(row[0], row[4]) for row in _query_all(store)] == records  # query agrees
 
 
 @pytest.mark.slow
@@ -210,6 +211,7 @@ def test_a_team_on_s3_writing_while_compaction_repeats(s3_bucket: str, s3_storag
     records = list(store.iter_records())
     assert [session_id for session_id, _ in records] == sorted(expected)
     assert dict(records) == expected
+    assert [(row[0], row[4]) for row in _query_all(store)] == records
 
 
 def test_two_compactions_at_once_neither_lose_nor_duplicate(tmp_path: Path) -> None:
@@ -330,3 +332,29 @@ def test_s3_query_over_segments_reads_them_in_bulk(
     assert [row[4] for row in after] == [record for _, record in records]
     running = [row[0] for row in after if row[1] == "running"]
     assert set(per_session) == {f"runs/sessions/{sid}" for sid in [*running, "s00004"]}  # the rest from segments
+
+
+# ---------------------------------------------------------------------------- migrate
+
+
+def test_migrate_into_and_out_of_a_compacted_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from session_core import cli
+    from session_core.stores.sqlite import SQLiteStore
+
+    with SQLiteStore(tmp_path / "src.db") as source:
+        source.write_many((f"m{i:04d}", _record(i)) for i in range(80))
+        expected = dict(source.iter_records())
+    compacted = JSONStore(tmp_path / "json")
+    _fill(compacted, 40)
+    compacted.compact()
+    expected.update(compacted.iter_records())
+
+    into = cli.main(["migrate", f"sqlite:///{tmp_path / 'src.db'}", f"file://{tmp_path / 'json'}", "--verify", "--progress", "none"])
+    compacted.compact()
+    out = cli.main(["migrate", f"file://{tmp_path / 'json'}", f"sqlite:///{tmp_path / 'out.db'}", "--verify", "--progress", "none"])
+
+    capsys.readouterr()
+    assert (into, out) == (0, 0)
+    assert dict(compacted.iter_records()) == expected == _plain(tmp_path / "json")
+    with SQLiteStore(tmp_path / "out.db") as copy:
+        assert list(copy.iter_records()) == sorted(expected.items())
