@@ -20,8 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import secrets
-import shutil
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,7 +34,7 @@ STALE_AFTER = 3600.0
 
 def temp_name(name: str) -> str:
     """A temporary file name for ``name``, unique to this process and call."""
-    return f".{name}.{os.getpid()}.{secrets.token_hex(8)}.tmp"
+    return f".{name}.{os.getpid()}.{os.urandom(8).hex()}.tmp"
 
 
 def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
@@ -94,6 +92,8 @@ def remove(path: Path) -> None:
     """Remove a file or a folder tree; a path that is already gone is fine."""
     try:
         if path.is_dir() and not path.is_symlink():
+            import shutil  # with bz2 and lzma: only for a folder
+
             shutil.rmtree(path)
         else:
             path.unlink()

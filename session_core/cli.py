@@ -104,7 +104,32 @@ def program_name(argv0: str | None = None) -> str:
     return "python -m session_core" if name in ("__main__.py", "", "-c") else name
 
 
-def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+#: global options before the subcommand that take a value (any unambiguous prefix works too)
+_VALUE_OPTIONS = ("--store", "--store-arg")
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names, when it can be told without building every subparser.
+
+    ``None`` when no known command comes first among the positional words, or when ``-h``/
+    ``--help`` precedes it (the whole help is wanted then): the caller builds every subcommand.
+    """
+    words = iter(argv)
+    for word in words:
+        if word == "--" or word in ("-h", "--help") or (word.startswith("--he") and "--help".startswith(word)):
+            return None
+        if word.startswith("-"):
+            name = word.partition("=")[0]
+            if "=" not in word and len(name) > 2 and any(option.startswith(name) for option in _VALUE_OPTIONS):
+                next(words, None)  # the option's value
+            continue
+        return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(prog: str | None = None, only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or of ``only`` that one (the others' modules are then
+    not imported: ``run`` does not pay for ``list``'s or ``ui``'s options)."""
     parser = argparse.ArgumentParser(
         formatter_class=TerminalWidthFormatter,
         prog=prog or program_name(),
@@ -115,6 +140,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     add_global_arguments(parser, before_subcommand=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         module = importlib.import_module(module_name)
         command = sub.add_parser(
             name, help=module.HELP, description=module.HELP, epilog=CONFIGURATION_ORDER,
@@ -160,7 +187,8 @@ def parse_args(argv: list[str] | None = None, prog: str | None = None) -> argpar
     Raises:
         SystemExit: bad usage (exit code 2), ``--help`` or ``--version`` (0).
     """
-    args = build_parser(prog).parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(prog, only=named_command(words)).parse_args(words)
     verbose_before = getattr(args, "verbose_before", 0)
     store_before = getattr(args, "store_before", None)
     store_arg_before = getattr(args, "store_arg_before", [])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import getpass
 import os
 import shlex
-import socket
 import sys
 import traceback
 from datetime import datetime, timezone
@@ -33,6 +32,16 @@ LOST_AFTER_INTERVALS = 3
 def utc_now() -> str:
     """Now as ISO-8601 UTC with microseconds (``2026-11-25T01:38:05.123456+00:00``)."""
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def host_name() -> str:
+    """This machine's name, as ``socket.gethostname()`` gives it (``uname``'s node name where
+    there is one, which spares every run the import of :mod:`socket`)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 def current_user() -> str | None:
@@ -127,7 +136,7 @@ def new_record(
         "project_path": project_path,
         "package_name": package_name,
         "username": current_user(),
-        "host": socket.gethostname(),
+        "host": host_name(),
         "cli": cli,
         "git": git,
         "env": redact_mapping(env),

@@ -17,11 +17,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 EXPECTED = {
-    ("startup", "python -c pass"),
+    ("startup", "python -c pass, editable dev venv"),
     ("startup", "import session_core"),
     ("startup", "python -m session_core --help"),
+    ("startup", "python -m session_core list (empty store)"),
     ("startup", "python -m session_core list"),
     ("startup", "python -m session_core run -- true"),
+    ("startup", "raw recorder (git status, true, two SQLite saves)"),
+    ("startup/split", "git status"),
+    ("startup/split", "two saves (open, write, write, close)"),
     ("startup", "heavy modules imported by --help"),
     ("git", "collect_git (sha, branch, dirty)"),
     ("git", "subprocesses per collection"),
