@@ -34,7 +34,7 @@ from .kinds import Status, choices
 from .record import DEFAULT_HEARTBEAT_S, LOST_AFTER_INTERVALS
 
 if TYPE_CHECKING:
-    from .store import SessionStore
+    from .store import OnBadRecord, SessionStore
 
 #: Every status a reader may show or filter on.
 READ_STATUSES: tuple[str, ...] = tuple(choices(Status))
@@ -321,6 +321,7 @@ def iter_history(
     now: datetime | None = None,
     lost_after: float | None = None,
     after: str | None = None,
+    on_error: OnBadRecord | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Stream the records of ``store`` that match ``where``, newest (highest id) first.
 
@@ -332,6 +333,9 @@ def iter_history(
     browser's next page): it is offered to the store as a condition on
     :data:`~session_core.conditions.SESSION_ID`, which SQL stores answer from their key's index.
 
+    With ``on_error``, an unreadable record is reported through ``on_error(session_id, error)``
+    and skipped (see :meth:`SessionStore.iter_matching`); without it, it raises.
+
     Raises (at the call): NotSupported (the store cannot list), StoreClosed; while streaming:
     CorruptRecord, StoreError.
     """
@@ -339,7 +343,7 @@ def iter_history(
     conditions = where.conditions()
     if after is not None:
         conditions += (Condition(SESSION_ID, "lt" if newest_first else "ge", after),)
-    pairs = store.iter_matching(conditions, newest_first=newest_first)
+    pairs = store.iter_matching(conditions, newest_first=newest_first, on_error=on_error)
     if after is not None:
         pairs = ((sid, record) for sid, record in pairs if (sid < after if newest_first else sid > after))
     return _matching(pairs, where, now, lost_after)

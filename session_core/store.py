@@ -40,6 +40,7 @@ from .errors import (
     SessionNotFound,
     StoreClosed,
     StoreError,
+    StoreTimeout,
 )
 from .ids import validate_session_id
 from .kinds import LegacyIds
@@ -489,40 +490,90 @@ class SessionStore(MutableMapping[str, Any]):
                 continue
             on_error(session_id, error)
     def iter_matching(
-        self, conditions: Sequence[Condition] = (), newest_first: bool = False
+        self, conditions: Sequence[Condition] = (), newest_first: bool = False,
+        on_error: OnBadRecord | None = None,
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Stream ``(session_id, record)`` pairs that may satisfy ``conditions`` (a pre-filter:
         callers check each record again), oldest first or ``newest_first``.
 
-        The backend's :meth:`_iter_items_where` hook filters natively where it can; otherwise
+        The backend's :meth:`_iter_items_where` hook filters and orders natively where it can,
+        so the newest records come first at the same cost whatever the store's size; otherwise
         every record is streamed (newest first holds the ids in memory, about 100 bytes each).
+        With ``on_error``, each unreadable record is reported through
+        ``on_error(session_id, error)`` and skipped, as :meth:`iter_records` does with
+        ``errors="report"``; without it the first one raises.
 
-        Raises (at the call): NotSupported, StoreClosed; while streaming: CorruptRecord,
-        StoreError.
+        Raises (at the call): NotSupported, StoreClosed; while streaming: CorruptRecord
+        (without ``on_error``), StoreError.
         """
         self._check_listable()
-        return self._stream_matching(tuple(conditions), newest_first)
+        return self._stream_matching(tuple(conditions), newest_first, on_error)
 
     def _stream_matching(
-        self, conditions: tuple[Condition, ...], newest_first: bool
+        self, conditions: tuple[Condition, ...], newest_first: bool, on_error: OnBadRecord | None
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         with self._guard("listing"):
             native = self._iter_items_where(conditions, newest_first)
-        if native is not None:
-            with self._guard("listing"):
-                for session_id, text in native:
-                    yield session_id, self._decode(session_id, text)
+        if native is None and not newest_first:
+            yield from self._stream_records() if on_error is None else self._stream_reporting(on_error)
             return
-        if not newest_first:
-            yield from self._stream_records()
-            return
+        if native is None:
+            native = self._items_newest_first(on_error)
+        try:
+            while True:
+                with self._guard("listing"):
+                    item = next(native, None)
+                if item is None:
+                    return
+                session_id, text = item
+                try:
+                    record = self._decode(session_id, text)
+                except CorruptRecord as exc:
+                    if on_error is None:
+                        raise
+                    on_error(session_id, exc)  # outside the guard: a --strict stop passes as it is
+                    continue
+                yield session_id, record
+        finally:
+            close = getattr(native, "close", None)
+            if close is not None:  # release the backend's cursor now, not when collected
+                close()
+
+    def _items_newest_first(self, on_error: OnBadRecord | None) -> Iterator[tuple[str, str | bytes]]:
+        """Every ``(id, text)``, highest id first, for a backend without :meth:`_iter_items_where`:
+        the ids are listed (held in memory), then read one by one from the newest. With
+        ``on_error``, a record whose read fails is reported and skipped."""
         with self._guard("listing"):
             ids = list(self._iter_ids())
         for session_id in reversed(ids):
-            with self._guard(f"read of session {session_id!r}"):
-                text = self._get(session_id)
+            try:
+                with self._guard(f"read of session {session_id!r}"):
+                    text = self._get(session_id)
+            except (StoreClosed, StoreTimeout):
+                raise
+            except StoreError as exc:  # this record alone could not be read
+                if on_error is None:
+                    raise
+                on_error(session_id, exc)
+                continue
             if text is not None:  # deleted since it was listed
-                yield session_id, self._decode(session_id, text)
+                yield session_id, text
+
+    def count(self) -> int:
+        """How many sessions the store holds: one query where the backend can count
+        (:meth:`_count`), else by listing every id.
+
+        Raises: NotSupported, StoreClosed, StoreError.
+        """
+        self._check_listable()
+        with self._guard("count"):
+            counted = self._count()
+        return sum(1 for _ in self.session_ids()) if counted is None else counted
+
+    def _count(self) -> int | None:
+        """Optional hook: the number of stored sessions in one query; ``None`` (the default)
+        has :meth:`count` list the ids."""
+        return None
 
     def iter_raw(self) -> Iterator[tuple[str, str | bytes]]:
         """Stream ``(session_id, JSON text)`` without decoding, in ascending id order (for

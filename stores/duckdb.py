@@ -58,6 +58,9 @@ DEFAULT_FILENAME = "sessions.duckdb"
 #: holds about 2,000 records in memory (a few MB).
 ID_PAGE = 20_000
 RECORD_PAGE = 2_000
+#: the first page of a filtered or newest-first read: ``list`` shows 20 rows, so it need not
+#: fetch 2,000; later pages double up to RECORD_PAGE
+FIRST_RECORD_PAGE = 64
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS {db}.sessions (id VARCHAR PRIMARY KEY, record VARCHAR NOT NULL)",
@@ -227,8 +230,13 @@ class DuckDBStore(SessionStore):
             conditions, lambda path: f"(CASE WHEN json_valid(record) THEN json_extract_string(record, {path}) END)",
             key="id",
         )
-        pages = self._pages("id, record", RECORD_PAGE, where, parameters, descending=newest_first)
+        pages = self._pages("id, record", RECORD_PAGE, where, parameters, descending=newest_first,
+                            first=FIRST_RECORD_PAGE)
         return (item for rows in pages for item in rows)
+
+    def _count(self) -> int:
+        return self._run("count", lambda c: c.execute(f"SELECT count(*) FROM {self._alias}.sessions").fetchone()[0],
+                         write=False)
 
     def _pages(
         self,
@@ -237,20 +245,24 @@ class DuckDBStore(SessionStore):
         where: str = "TRUE",
         parameters: Sequence[str] = (),
         descending: bool = False,
+        first: int | None = None,
     ) -> Iterator[list[tuple[Any, ...]]]:
-        """Keyset pages in id order, each read in a turn of its own."""
+        """Keyset pages in id order, each read in a turn of its own: ``first`` rows (default
+        ``size``), then twice as many each time up to ``size``."""
         after, order = ("<", "DESC") if descending else (">", "ASC")
-        select = f"SELECT {columns} FROM {self._alias}.sessions WHERE {{keyset}}({where}) ORDER BY id {order} LIMIT {size}"
-        more = select.format(keyset=f"id {after} ? AND ")
-        query, arguments = select.format(keyset=""), list(parameters)
+        select = f"SELECT {columns} FROM {self._alias}.sessions WHERE {{keyset}}({where}) ORDER BY id {order} LIMIT {{limit}}"
+        keyset, arguments = "", list(parameters)
+        limit = first or size
         while True:
+            query = select.format(keyset=keyset, limit=limit)
             rows = self._run("listing", lambda c: c.execute(query, arguments).fetchall(), write=False)
             if not rows:
                 return
             yield rows
-            if len(rows) < size:
+            if len(rows) < limit:
                 return
-            query, arguments = more, [rows[-1][0], *parameters]
+            keyset, arguments = f"id {after} ? AND ", [rows[-1][0], *parameters]
+            limit = min(size, limit * 2)
 
     @contextlib.contextmanager
     def _query_source(self, con: duckdb.DuckDBPyConnection) -> Iterator[str]:

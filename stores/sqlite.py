@@ -190,15 +190,18 @@ class SQLiteStore(SessionStore):
 
     def _iter_items_where(
         self, conditions: Sequence[Condition], newest_first: bool
-    ) -> Iterator[tuple[str, str]]:
+    ) -> Iterator[tuple[str, bytes]]:
         """The conditions as a WHERE over :func:`json_text`. With a time window the index on
         ``started_at`` finds the rows and they are sorted (``+id`` keeps SQLite from walking the
         whole primary key instead); otherwise the primary key streams them in order."""
         where, parameters = render_where(conditions, json_text, key="id")
         timed = any(condition.path == ("started_at",) for condition in conditions)
         order = f"{'+' if timed else ''}id {'DESC' if newest_first else 'ASC'}"
-        query = f"SELECT id, record FROM sessions WHERE {where} ORDER BY {order}"
+        query = f"SELECT id, {_RECORD_BYTES} FROM sessions WHERE {where} ORDER BY {order}"
         return (item for rows in self._stream(query, parameters) for item in rows)
+
+    def _count(self) -> int:
+        return self._conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
 
     def _stream(self, query: str, parameters: Sequence[str] = ()) -> Iterator[list[tuple]]:
         """Fetch in pages on a cursor of its own, so nothing is loaded whole."""

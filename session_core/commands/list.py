@@ -14,17 +14,17 @@ import argparse
 import json
 import shlex
 import sys
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ..kinds import Status, choices
-from ._common import RECORD_ERRORS, STORE_ERRORS, add_strict_argument
+from ._common import add_strict_argument
 from ._types import non_negative_int
 
 if TYPE_CHECKING:
-    from ..history import SortOrder
+    from ..history import HistoryFilter, SortOrder
 
 HELP = "list recorded sessions, newest first"
 COLUMNS = ("id", "status", "started", "duration", "branch", "sha", "command")
@@ -34,9 +34,6 @@ TABLE_LIMIT = 20
 COMMAND_WIDTH = 60
 #: output formats; ``--json`` is ``jsonl``
 FORMATS = ("table", "json", "jsonl", "csv")
-
-Filter = Callable[[dict[str, Any]], bool]
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=choices(Status),
@@ -67,22 +64,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_strict_argument(parser)
 
 
-def record_filter(args: argparse.Namespace) -> Filter | None:
-    """One predicate for every filter given on the command line, ``None`` when none was.
+def record_filter(args: argparse.Namespace) -> HistoryFilter:
+    """Every filter given on the command line, as one :class:`~session_core.history.HistoryFilter`.
 
     Raises:
         InvalidFilter: a time, duration or ``--param`` that cannot be read, naming the option.
     """
     from ..history import HistoryFilter
 
-    where = HistoryFilter.parse(
+    return HistoryFilter.parse(
         status=args.status, branch=args.branch, since=args.since, until=args.until,
         params=args.param, host=args.host, command=args.command,
     )
-    if where.is_empty:
-        return None
-    # ``newest_first`` has put the effective status (``lost`` included) in the record
-    return lambda record: where.matches(record, record["status"])
 
 
 def describe_filters(args: argparse.Namespace) -> str:
@@ -93,45 +86,15 @@ def describe_filters(args: argparse.Namespace) -> str:
     return " ".join(f"{option} {value}" for option, value in given if value)
 
 
-def newest_first(
-    store: Any, keep: Filter | None, limit: int | None, on_bad: Callable[[str, Any], None] | None = None
-) -> Iterator[dict[str, Any]]:
-    """Records matching ``keep``, newest first, at most ``limit`` (``None`` or 0: all).
+def count_matching(store: Any, where: HistoryFilter) -> int:
+    """How many readable sessions in ``store`` match ``where``: one count query where the
+    backend has one when there is no filter, else every record is read (the unreadable ones
+    were reported by the listing already, and are not counted)."""
+    if where.is_empty:
+        return store.count()
+    from ..history import iter_history
 
-    Only ids are held and records are read lazily. Without a filter only the newest ``limit``
-    ids are held, so memory does not grow with the store; with a filter or no limit every id is
-    held (about 100 bytes per session). A record that cannot be read goes to
-    ``on_bad(session_id, error)`` and is skipped (without ``on_bad`` it raises).
-    """
-    if limit and keep is None:
-        ids: Sequence[str] = deque(store.session_ids(), maxlen=limit)
-    else:
-        ids = list(store.session_ids())
-    from ..history import effective_status
-
-    shown = 0
-    for session_id in reversed(ids):
-        try:
-            record = store.load(session_id)
-            record["status"] = effective_status(record)  # running, heartbeat stopped: lost
-        except RECORD_ERRORS as exc:
-            if on_bad is None or isinstance(exc, STORE_ERRORS):
-                raise
-            on_bad(session_id, exc)
-            continue
-        if keep is not None and not keep(record):
-            continue
-        yield record
-        shown += 1
-        if limit and shown >= limit:
-            return
-
-
-def count_matching(store: Any, keep: Filter | None) -> int:
-    """How many sessions in ``store`` match ``keep`` (every session when ``keep`` is ``None``)."""
-    if keep is None:
-        return sum(1 for _ in store.session_ids())
-    return sum(1 for _, record in store.iter_records() if keep(record))
+    return sum(1 for _ in iter_history(store, where, newest_first=False, on_error=lambda *_: None))
 
 
 def readable_command(cli: dict[str, Any]) -> str:
@@ -208,15 +171,18 @@ def sort_order(args: argparse.Namespace) -> SortOrder | None:
 
 
 def matching(
-    store: Any, keep: Filter | None, order: SortOrder | None, limit: int | None,
+    store: Any, where: HistoryFilter, order: SortOrder | None, limit: int | None,
     on_bad: Callable[[str, Any], None],
 ) -> Iterator[dict[str, Any]]:
-    """The records to show: newest first (streamed), or in ``order`` (every match is read)."""
-    if order is None:
-        return newest_first(store, keep, limit, on_bad)
-    from ..history import sort_records
+    """The records to show, at most ``limit`` (``None`` or 0: all): newest first, streamed in one
+    query (SQL stores read only the rows shown), or in ``order`` (every match is read). Each
+    record's status is its effective one (``lost``: running, heartbeat stopped)."""
+    from ..history import iter_history, sort_records
 
-    return iter(sort_records(newest_first(store, keep, None, on_bad), order, limit or None))
+    records = iter_history(store, where, newest_first=True, on_error=on_bad)
+    if order is None:
+        return islice(records, limit or None)
+    return iter(sort_records(records, order, limit or None))
 
 
 def write_records(output: str, records: Iterator[dict[str, Any]], local: bool) -> None:
@@ -240,18 +206,18 @@ def write_records(output: str, records: Iterator[dict[str, Any]], local: bool) -
 def main(args: argparse.Namespace) -> int:
     from ._common import BadRecords, open_store
 
-    keep = record_filter(args)
+    where = record_filter(args)
     order = sort_order(args)
     output = "jsonl" if args.json else (args.format or "table")
     with open_store(args, create=False) as store:
         bad = BadRecords(store.location, args.strict)
         if output != "table":
-            write_records(output, matching(store, keep, order, args.limit, bad), args.local)
+            write_records(output, matching(store, where, order, args.limit, bad), args.local)
             return bad.exit_code()
         limit = TABLE_LIMIT if args.limit is None else args.limit
-        rows = [row(record, args.local) for record in matching(store, keep, order, limit, bad)]
+        rows = [row(record, args.local) for record in matching(store, where, order, limit, bad)]
         if not rows:
-            stored = count_matching(store, None) if keep is not None else 0
+            stored = 0 if where.is_empty else store.count()
             if stored:
                 print(f"none of the {stored} sessions in {store.location} match {describe_filters(args)}",
                       file=sys.stderr)
@@ -260,7 +226,7 @@ def main(args: argparse.Namespace) -> int:
             return bad.exit_code()
         print_table(rows, args.local)
         if limit and len(rows) == limit:
-            matched = count_matching(store, keep)
+            matched = count_matching(store, where)
             if matched > len(rows):
                 print(f"{len(rows)} of {matched} sessions shown (use --limit N, or --limit 0 for all)",
                       file=sys.stderr)
