@@ -27,6 +27,7 @@ SUITES = {
     "bucket": "bench.bucket",
     "migrate": "bench.migrate",
     "history": "bench.history",
+    "scale": "bench.scale",
     "ui": "bench.ui",
 }
 RESULTS = Path("bench") / "results"

@@ -14,7 +14,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from session_core.commands.list import newest_first, row
+from session_core.commands.list import matching, row
+from session_core.history import HistoryFilter
 from session_core.stores.sqlite import SQLiteStore
 from session_core.ui.api import Api
 
@@ -45,7 +46,7 @@ def run(settings: Settings, backends: list, workdir: Path) -> list[Figure]:
             return answer
 
         def list_command() -> None:
-            rows = [row(record) for record in newest_first(store, None, None, PAGE)]
+            rows = [row(record) for record in matching(store, HistoryFilter(), None, PAGE, on_bad=print)]
             assert len(rows) == min(PAGE, size)
 
         first_s, list_s = best_pair(page({"limit": [str(PAGE)]}), list_command, settings.repeats)

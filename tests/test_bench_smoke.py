@@ -50,6 +50,10 @@ EXPECTED = {
     ("history/sqlite", "list --since 1d"),
     ("history/sqlite", "export peak RSS"),
     ("history/sqlite", "run -- true, heartbeat on"),
+    ("scale/sqlite", "python -m session_core list"),
+    ("scale/sqlite", "list --json"),
+    ("scale/sqlite", "list newest 20, beside 10 sessions"),
+    ("scale/sqlite", "run -- true, beside an empty store"),
     ("ui/sqlite", "runs page 1 (50 rows), server time"),
     ("ui/sqlite", "runs page after the middle id (50 rows)"),
 }
