@@ -7,7 +7,9 @@ records as JSON text in a SQL table (SQLite, DuckDB, PostgreSQL) renders them wi
 
 The conditions are a *pre-filter*: the caller checks every record it receives against the whole
 filter again, so a backend may evaluate any subset of them (or none) and may return extra
-records; it must never drop a record that satisfies them. Values are always bound as query
+records; it must never drop a record that satisfies them. Nor may it drop a record it cannot read
+as JSON: the caller reports such a record as unreadable (``list``, ``stats``, ``export`` name it
+and exit 3), so :func:`render_where` lets every such row through (its ``unreadable`` argument). Values are always bound as query
 parameters; a JSON path is written into the SQL only when it is a plain dotted path of
 identifiers (so an expression index on it can be used), otherwise it is bound too.
 """
@@ -61,7 +63,10 @@ class Condition:
 
 
 def render_where(
-    conditions: Sequence[Condition], extract: Callable[[str], str], key: str | None = None
+    conditions: Sequence[Condition],
+    extract: Callable[[str], str],
+    key: str | None = None,
+    unreadable: str | None = None,
 ) -> tuple[str, list[str]]:
     """``(sql, parameters)`` for ``WHERE`` (``"TRUE"`` when there is no condition).
 
@@ -73,20 +78,28 @@ def render_where(
         key: the column holding the session id; a condition on :data:`SESSION_ID` compares it
             instead of the record's text, so the primary key's index serves it (the run
             browser's keyset pages).
+        unreadable: SQL that is true for (at least) every row whose record is not valid JSON:
+            such a row passes the conditions on the record (not those on ``key``), so that the
+            caller meets it and reports it instead of it silently matching nothing. ``None``
+            when the store cannot hold such a row (PostgreSQL's ``json`` column).
     """
-    clauses: list[str] = []
-    parameters: list[str] = []
+    on_key: list[str] = []
+    on_record: list[str] = []
+    key_parameters: list[str] = []
+    record_parameters: list[str] = []
     for condition in conditions:
         if key is not None and condition.path == SESSION_ID:
-            target = key
+            target, clauses, parameters = key, on_key, key_parameters
         elif condition.is_plain:
-            target = extract(f"'{condition.json_path}'")
+            target, clauses, parameters = extract(f"'{condition.json_path}'"), on_record, record_parameters
         else:
-            target = extract("?")
+            target, clauses, parameters = extract("?"), on_record, record_parameters
             parameters.append(condition.json_path)
         if condition.op == "contains":
             clauses.append(f"instr({target}, ?) > 0")
         else:
             clauses.append(f"{target} {dict(eq='=', ge='>=', lt='<')[condition.op]} ?")
         parameters.append(condition.value)
-    return (" AND ".join(clauses) or "TRUE"), parameters
+    if on_record and unreadable is not None:
+        on_record = [f"(({unreadable}) OR ({' AND '.join(on_record)}))"]
+    return (" AND ".join(on_key + on_record) or "TRUE"), key_parameters + record_parameters

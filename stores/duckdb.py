@@ -225,10 +225,11 @@ class DuckDBStore(SessionStore):
     def _iter_items_where(
         self, conditions: Sequence[Condition], newest_first: bool
     ) -> Iterator[tuple[str, str]]:
-        """The conditions as a WHERE over ``json_extract_string``, in keyset pages."""
-        where, parameters = render_where(  # a record that is not valid JSON matches no condition
+        """The conditions as a WHERE over ``json_extract_string`` (a row that is not JSON
+        passes), in keyset pages."""
+        where, parameters = render_where(  # a record that is not valid JSON passes, to be reported
             conditions, lambda path: f"(CASE WHEN json_valid(record) THEN json_extract_string(record, {path}) END)",
-            key="id",
+            key="id", unreadable="CASE WHEN json_valid(record) THEN json_type(record) <> 'OBJECT' ELSE true END",
         )
         pages = self._pages("id, record", RECORD_PAGE, where, parameters, descending=newest_first,
                             first=FIRST_RECORD_PAGE)

@@ -191,10 +191,15 @@ class SQLiteStore(SessionStore):
     def _iter_items_where(
         self, conditions: Sequence[Condition], newest_first: bool
     ) -> Iterator[tuple[str, bytes]]:
-        """The conditions as a WHERE over :func:`json_text`. With a time window the index on
-        ``started_at`` finds the rows and they are sorted (``+id`` keeps SQLite from walking the
-        whole primary key instead); otherwise the primary key streams them in order."""
-        where, parameters = render_where(conditions, json_text, key="id")
+        """The conditions as a WHERE over :func:`json_text` (a row that is not JSON passes).
+        With a time window the index on ``started_at`` finds the rows and they are sorted
+        (``+id`` keeps SQLite from walking the whole primary key instead); otherwise the primary
+        key streams them in order."""
+        # a record that is not valid JSON has a NULL started_at (json_text): it passes the
+        # conditions, to be reported by the reader, and the index on started_at still serves
+        where, parameters = render_where(
+            conditions, json_text, key="id", unreadable=f"{json_text(STARTED_AT_PATH)} IS NULL"
+        )
         timed = any(condition.path == ("started_at",) for condition in conditions)
         order = f"{'+' if timed else ''}id {'DESC' if newest_first else 'ASC'}"
         query = f"SELECT id, {_RECORD_BYTES} FROM sessions WHERE {where} ORDER BY {order}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._common import add_strict_argument
 from ._filters import add_filter_arguments
 
 HELP = "write the (filtered) history to a file: jsonl, csv or parquet, oldest first"
@@ -16,6 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="the file to write (replaced when complete); '-' is stdout (jsonl, csv)")
     add_filter_arguments(parser)
+    add_strict_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -24,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
     from ..errors import SessionCoreError
     from ..export import export, write_stream
     from ..history import iter_history
-    from ._common import open_store
+    from ._common import BadRecords, open_store
     from ._filters import filter_from
 
     fmt = args.format or {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}.get(Path(args.output).suffix)
@@ -36,7 +38,8 @@ def main(args: argparse.Namespace) -> int:
         return 2
     where = filter_from(args)
     with open_store(args, create=False) as store:
-        records = iter_history(store, where, newest_first=False)
+        bad = BadRecords(store.location, args.strict)
+        records = iter_history(store, where, newest_first=False, on_error=bad)
         if args.output == "-":
             count = write_stream(records, fmt, sys.stdout)
         else:
@@ -48,4 +51,4 @@ def main(args: argparse.Namespace) -> int:
                 print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
                 return 1
         print(f"exported {count} session(s) from {store.location} as {fmt}", file=sys.stderr)
-    return 0
+    return bad.exit_code()

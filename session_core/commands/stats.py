@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ._common import add_strict_argument
 from ._filters import add_filter_arguments
 
 HELP = "runs, failure rate, median and p95 duration, overall and per status, branch, command, host"
@@ -16,21 +17,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", action="append", choices=GROUPINGS,
                         help="group by this (repeatable; default: status, branch and command)")
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    add_strict_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     from ..history import iter_history
     from ..stats import summarize
-    from ._common import open_store
+    from ._common import BadRecords, open_store
     from ._filters import filter_from
     from ._output import write_rows
 
     where = filter_from(args)
     with open_store(args, create=False) as store:
-        summary = summarize(iter_history(store, where), by=args.by or ("status", "branch", "command"))
+        bad = BadRecords(store.location, args.strict)
+        summary = summarize(iter_history(store, where, on_error=bad), by=args.by or ("status", "branch", "command"))
     if args.format == "json":
         print(json.dumps(summary.as_dict(), ensure_ascii=False))
-        return 0
+        return bad.exit_code()
     columns = ("group", "runs", "failed", "failure_rate", "median_s", "p95_s")
 
     def cells(label: str, figures) -> tuple:
@@ -42,5 +45,5 @@ def main(args: argparse.Namespace) -> int:
     for name, groups in summary.groups.items():
         rows += [cells(f"{name}={'(none)' if g.group is None else g.group}", g) for g in groups]
     write_rows(columns, rows, "table")
-    return 0
+    return bad.exit_code()
 
