@@ -67,6 +67,8 @@ def render_where(
     extract: Callable[[str], str],
     key: str | None = None,
     unreadable: str | None = None,
+    placeholder: str = "?",
+    contains: Callable[[str, str], str] = lambda text, part: f"instr({text}, {part}) > 0",
 ) -> tuple[str, list[str]]:
     """``(sql, parameters)`` for ``WHERE`` (``"TRUE"`` when there is no condition).
 
@@ -74,7 +76,7 @@ def render_where(
         conditions: the conditions, all of which must hold.
         extract: maps a SQL expression giving the JSON path (a quoted literal or ``?``) to the
             expression giving the text at that path, e.g.
-            ``lambda path: f"json_extract(record, {path})"``.
+            ``lambda path: f"json_extract(record, {path})"`` (the marker is ``placeholder``).
         key: the column holding the session id; a condition on :data:`SESSION_ID` compares it
             instead of the record's text, so the primary key's index serves it (the run
             browser's keyset pages).
@@ -82,6 +84,9 @@ def render_where(
             such a row passes the conditions on the record (not those on ``key``), so that the
             caller meets it and reports it instead of it silently matching nothing. ``None``
             when the store cannot hold such a row (PostgreSQL's ``json`` column).
+        placeholder: the driver's parameter marker (``?``; psycopg's ``%s``).
+        contains: SQL that is true when text ``text`` holds ``part`` (both SQL expressions);
+            SQLite's and DuckDB's ``instr`` by default (PostgreSQL: ``strpos``).
     """
     on_key: list[str] = []
     on_record: list[str] = []
@@ -93,12 +98,12 @@ def render_where(
         elif condition.is_plain:
             target, clauses, parameters = extract(f"'{condition.json_path}'"), on_record, record_parameters
         else:
-            target, clauses, parameters = extract("?"), on_record, record_parameters
+            target, clauses, parameters = extract(placeholder), on_record, record_parameters
             parameters.append(condition.json_path)
         if condition.op == "contains":
-            clauses.append(f"instr({target}, ?) > 0")
+            clauses.append(contains(target, placeholder))
         else:
-            clauses.append(f"{target} {dict(eq='=', ge='>=', lt='<')[condition.op]} ?")
+            clauses.append(f"{target} {dict(eq='=', ge='>=', lt='<')[condition.op]} {placeholder}")
         parameters.append(condition.value)
     if on_record and unreadable is not None:
         on_record = [f"(({unreadable}) OR ({' AND '.join(on_record)}))"]

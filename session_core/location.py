@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from .errors import ConfigError, StoreNotFound
 from .redact import REDACTED, redact_url
@@ -141,12 +141,12 @@ def parse_url(text: str, form: UrlForm, project: Path, setting: str) -> Location
             user info where it cannot go, no path, no bucket, a fragment or a bad query.
     """
     written = redact(text)
-    if form is UrlForm.OPAQUE:
-        return Location(written, text, local=False, reading=f"{written} is given to the store as written")
     try:
         parts = urlsplit(text)
     except ValueError as exc:
         raise ConfigError(setting, text, f"not a valid URL ({exc})") from None
+    if form is UrlForm.OPAQUE:
+        return _opaque_url(text, written, parts, setting)
     scheme = parts.scheme.lower()
     if parts.fragment:
         raise ConfigError(setting, text, "'#' starts a URL fragment, which no store reads; write '#' in a name as %23")
@@ -156,6 +156,28 @@ def parse_url(text: str, form: UrlForm, project: Path, setting: str) -> Location
     if form is UrlForm.FILE:
         return _file_url(text, parts.netloc, parts.path, options, setting)
     return _fsspec_url(text, scheme, parts.netloc, parts.path, options, setting)
+
+
+def _opaque_url(text: str, written: str, parts: SplitResult, setting: str) -> Location:
+    """A server URL (``postgresql://user@host:port/database``) handed to the store verbatim,
+    once it is a URL at all: a port that is not a number, a fragment, white space or a query that
+    is not ``name=value`` pairs is refused here, saying how it was read (never the password)."""
+    scheme = parts.scheme.lower()
+    example = f"{scheme}://user@host:5432/database?name=value"
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(setting, text, f"the port after the host is not a number from 0 to 65535 (write {example})") from None
+    if parts.fragment:
+        raise ConfigError(setting, text, f"'#' starts a URL fragment, which {scheme}:// URLs do not have; write '#' as %23")
+    if any(c.isspace() for c in text):
+        raise ConfigError(setting, text, "white space is not allowed in a URL; write a space as %20")
+    if parts.query:
+        try:
+            parse_qsl(parts.query, keep_blank_values=True, strict_parsing=True)
+        except ValueError:
+            raise ConfigError(setting, text, f"the query string holds connection parameters, written name=value&name=value ({example})") from None
+    return Location(written, text, local=False, reading=f"{written} is given to the store as written")
 
 
 def _path_url(

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -46,6 +46,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from session_core.conditions import Condition, render_where
 from session_core.errors import ConfigError, StoreNotFound
 from session_core.redact import REDACTED
 from session_core.store import Capabilities, SessionStore
@@ -263,12 +264,26 @@ class PostgresStore(SessionStore):
     def _iter_items(self) -> Iterator[tuple[str, str]]:
         yield from self._stream(self._sql.items)
 
-    def _stream(self, query: sql.Composed) -> Iterator[tuple[Any, ...]]:
+    def _iter_items_where(
+        self, conditions: Sequence[Condition], newest_first: bool
+    ) -> Iterator[tuple[str, str]]:
+        """The conditions as a server-side WHERE, streamed by id in either direction. A condition
+        on ``status``, ``started_at`` or ``git.branch`` compares the indexed generated column;
+        one on the session id, the primary key (keyset pages). The ``json`` column holds only
+        valid JSON, so no row is unreadable to the server."""
+        where, parameters = render_where(
+            conditions, _extract, key="id", placeholder="%s",
+            contains=lambda text, part: f"strpos({text}, {part}) > 0",
+        )
+        query = self._sql.items_where + sql.SQL(where) + sql.SQL(" ORDER BY id DESC" if newest_first else " ORDER BY id")
+        return self._stream(query, parameters)
+
+    def _stream(self, query: sql.Composed, parameters: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
         """Rows of ``query`` through a server-side cursor, in a transaction on a borrowed connection."""
         conn = self._borrow()
         try:
             with conn.transaction(), conn.cursor(name="session_core_listing") as cursor:
-                cursor.execute(query)
+                cursor.execute(query, parameters)
                 while rows := cursor.fetchmany(FETCH_ROWS):
                     yield from rows
         except psycopg.Error as exc:
@@ -326,6 +341,22 @@ class Statements:
         self.delete = sql.SQL("DELETE FROM {} WHERE id = %s").format(sessions)
         self.ids = sql.SQL("SELECT id FROM {} ORDER BY id").format(sessions)
         self.items = sql.SQL("SELECT id, record::text FROM {} ORDER BY id").format(sessions)
+        self.items_where = sql.SQL("SELECT id, record::text FROM {} WHERE ").format(sessions)
+
+
+#: JSON path (as :func:`~session_core.conditions.render_where` writes it) -> generated column.
+_INDEXED_PATHS = {"'$.status'": "status", "'$.started_at'": "started_at", "'$.git.branch'": "branch"}
+
+
+def _extract(path: str) -> str:
+    """SQL for the text at ``path``: an indexed generated column where one holds it, else the
+    server's JSON functions (a plain dotted path, or a bound path given as ``%s``)."""
+    if path in _INDEXED_PATHS:
+        return _INDEXED_PATHS[path]
+    if path == "%s":
+        return f"(jsonb_path_query_first(({_EXTRACTABLE})::jsonb, %s::jsonpath) #>> ARRAY[]::text[])"
+    keys = ", ".join(f"'{key}'" for key in path.strip("'").split(".")[1:])  # plain identifiers only
+    return f"json_extract_path_text({_EXTRACTABLE}, {keys})"
 
 
 def _conninfo(path: Any) -> tuple[str, str | None]:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from session_core.conditions import Condition
-from session_core.errors import InvalidFilter
+from session_core.errors import CorruptRecord, InvalidFilter
 from session_core.history import (
     HistoryFilter,
     SortOrder,
@@ -175,7 +175,7 @@ def test_conditions_are_a_superset_prefilter():
     assert Condition(("started_at",), "lt", "2026-12-01T11:00:01") in conditions
 
 
-def test_a_torn_sqlite_row_neither_blocks_writes_nor_breaks_a_filtered_read(tmp_path):
+def test_a_torn_sqlite_row_neither_blocks_writes_nor_hides_in_a_filtered_read(tmp_path):
     import sqlite3
 
     from session_core.stores.sqlite import SQLiteStore
@@ -186,7 +186,13 @@ def test_a_torn_sqlite_row_neither_blocks_writes_nor_breaks_a_filtered_read(tmp_
         raw.execute("INSERT INTO sessions VALUES ('run-0002', '{torn')")  # the started_at index takes it
     with SQLiteStore(str(tmp_path / "runs.db")) as store:
         store.write("run-0003", make_record(3, started=NOW - timedelta(minutes=5)))
-        assert history(store, since="2h") == ["run-0003", "run-0001"]
+        where = HistoryFilter.parse(since="2h", now=NOW)
+        reported: list[str] = []
+        found = iter_history(store, where, now=NOW, on_error=lambda session_id, _: reported.append(session_id))
+        assert ids(found) == ["run-0003", "run-0001"]
+        assert reported == ["run-0002"]  # the filter ran on the index, the torn row still came
+        with pytest.raises(CorruptRecord):
+            list(iter_history(store, where, now=NOW))
 
 
 def test_after_resumes_beyond_an_id_in_either_order(filled):
