@@ -129,3 +129,56 @@ def test_query_writes_nothing(tmp_path, kind):
                 "select nope from sessions"):
         query_cli(store, sql, cwd=tmp_path)
     assert snapshot(tmp_path / "s") == before
+
+
+PRUNED_SQL = [
+    "select status, count(*) from sessions group by status order by status",
+    "select s.branch, max(s.duration_s) from sessions s where s.dirty group by all order by 1",
+    "select id, params->>'lr' as lr from sessions where exit_code = 0 order by id",
+    "select count(*) from sessions a natural join sessions b",
+    "select count(*) from sessions a join sessions b using (id, branch)",
+    "select s from sessions s order by s.id",
+    "select count(*) as n from sessions order by n",
+    "select columns('.*_at') from sessions order by 1",
+    "select #2, #1 from sessions order by 2",
+    "with t as (select * from sessions) select host, count(*) from t group by host",
+    "describe sessions",
+]
+
+
+@pytest.mark.parametrize("sql", PRUNED_SQL)
+def test_reading_only_the_named_columns_gives_the_result_of_reading_all(tmp_path, sql):
+    """query extracts only the fields the SQL names (the others read NULL): on statements that
+    name columns in every way DuckDB allows, the result is that of extracting every column."""
+    import duckdb
+
+    from session_core.query import connect, referenced_columns, sessions_relation
+    from session_core.stores.sqlite import SQLiteStore
+
+    with SQLiteStore(str(tmp_path / "runs.db")) as store:
+        store.write_many((f"run-{n:04d}", make_record(n, status="failed" if n % 3 == 0 else "completed",
+                                                      branch="dev" if n % 2 else "main", params={"lr": str(n)}))
+                         for n in range(1, 9))
+        answers = []
+        for columns in (referenced_columns(connect(), sql), None):
+            con: duckdb.DuckDBPyConnection = connect()
+            with sessions_relation(con, store, columns=columns):
+                answers.append(con.execute(sql).fetchall())
+            con.close()
+    assert answers[0] == answers[1]
+    assert answers[0]
+
+
+@pytest.mark.parametrize("sql, named", [
+    ("select status, count(*) from sessions group by status", {"status"}),
+    ("select s.branch, max(s.duration_s) from sessions s where s.dirty group by all", {"branch", "duration_s", "dirty"}),
+    ("select count(*) from sessions", set()),
+    ("select * from sessions", None),
+    ("select s from sessions s", None),
+    ("select count(*) from sessions a natural join sessions b", None),
+    ("describe sessions", None),
+])
+def test_the_columns_a_statement_names(sql, named):
+    from session_core.query import connect, referenced_columns
+
+    assert referenced_columns(connect(), sql) == (None if named is None else frozenset(named))
