@@ -132,7 +132,7 @@ def _query_split(name: str, spec: Any, raw_s: float, repeat: int, count: int) ->
     """Where the query's time goes, beside the same raw: read every record from the store
     (DuckDB: scan the attached file's texts; others: stream them into Python), then also hand
     them to DuckDB (a store without a query source), then parse them (the relation ready)."""
-    from session_core.query import connect, sessions_relation
+    from session_core.query import LOAD_BATCH, connect, sessions_relation
 
     def read() -> int:
         with spec.open() as store:
@@ -152,15 +152,14 @@ def _query_split(name: str, spec: Any, raw_s: float, repeat: int, count: int) ->
                 with store.query_source(con) as source:
                     if source is not None:  # DuckDB reads the store in place: nothing to hand over
                         return con.execute(f"SELECT sum(length(record)) FROM ({source})").fetchone()[0]
-                con.execute("CREATE TEMP TABLE texts (session_id VARCHAR, record VARCHAR)")
+                handed = 0
                 batch: list[tuple[str, str]] = []
                 for session_id, text in store.iter_raw():
                     batch.append((session_id, text if isinstance(text, str) else text.decode("utf-8")))
-                    if len(batch) >= 10_000:
-                        _insert(con, batch)
+                    if len(batch) >= LOAD_BATCH:
+                        handed += _hand_over(con, batch)
                         batch = []
-                _insert(con, batch)
-                return con.execute("SELECT sum(length(record)) FROM texts").fetchone()[0]
+                return handed + _hand_over(con, batch)
             finally:
                 con.close()
 
@@ -180,10 +179,13 @@ def _query_split(name: str, spec: Any, raw_s: float, repeat: int, count: int) ->
             for label, stage in stages]
 
 
-def _insert(con: Any, batch: list[tuple[str, str]]) -> None:
-    if batch:
-        ids, texts = zip(*batch)
-        con.execute("INSERT INTO texts SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])", [list(ids), list(texts)])
+def _hand_over(con: Any, batch: list[tuple[str, str]]) -> int:
+    """Pass one batch to DuckDB as ``query`` does (two lists), without parsing or keeping it."""
+    if not batch:
+        return 0
+    ids, texts = zip(*batch)
+    return con.execute("SELECT sum(length(r)) FROM (SELECT unnest(?::VARCHAR[]) AS i, unnest(?::VARCHAR[]) AS r)",
+                       [list(ids), list(texts)]).fetchone()[0]
 
 
 

@@ -278,8 +278,16 @@ def _reason(exc: BaseException) -> str:
 
 
 def _create_fields(con: duckdb.DuckDBPyConnection, extraction: Extraction, source: str) -> None:
-    """Fill :data:`FIELDS_TABLE` from ``source``, a relation ``(session_id, record)``."""
-    con.execute(f"CREATE TEMP TABLE {FIELDS_TABLE} AS {extract_sql(source, extraction.paths, extraction.keep_record)}")
+    """Fill :data:`FIELDS_TABLE` from ``source``, a relation ``(session_id, record)``.
+
+    Rows may land in any order (a statement without ``ORDER BY`` has none): keeping the
+    source's order made DuckDB read a JSON folder's files three times slower, measured here.
+    """
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(f"CREATE TEMP TABLE {FIELDS_TABLE} AS {extract_sql(source, extraction.paths, extraction.keep_record)}")
+    finally:
+        con.execute("RESET preserve_insertion_order")
 
 
 def _stream_fields(
