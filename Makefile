@@ -19,9 +19,9 @@ demo: setup
 	$(PY) -m session_core run -- $(PY) -c "print('hello from a recorded run')"
 	$(PY) -m session_core list --limit 5
 
-## test: the whole test suite
+## test: the whole test suite, one worker per core (at most 4: each starts its own PostgreSQL and S3 servers)
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --maxprocesses 4
 
 test-fast: setup
 	$(PY) -m pytest -m 'not slow'
