@@ -256,18 +256,19 @@ class LocalFolder:
         Every entry not starting with a dot is listed, whatever its type: an entry that cannot
         be read as a record (a folder in a record's place) must fail when it is read, not
         vanish from the listing as if the session did not exist."""
-        for entry in self._scan():
-            yield entry.name
+        yield from self._scan()
 
     def entries(self) -> Iterator[tuple[str, str]]:
         """Sorted ``(name, tag)``; the tag is the inode, mtime and size, which change with
-        every replacement (a save renames a new file over the old one). One ``stat`` each."""
-        for entry in self._scan():
+        every replacement (a save renames a new file over the old one). One ``stat`` each, made
+        as the name is reached (a stat kept per listed file would cost about 600 bytes each)."""
+        folder = os.fspath(self.path)
+        for name in self._scan():
             try:
-                stat = entry.stat(follow_symlinks=False)
+                stat = os.stat(os.path.join(folder, name), follow_symlinks=False)
             except FileNotFoundError:  # removed since the folder was read
                 continue
-            yield entry.name, local_tag(stat)
+            yield name, local_tag(stat)
 
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
         for name in names:
@@ -279,10 +280,10 @@ class LocalFolder:
                 continue
             yield name, data, local_tag(stat)
 
-    def _scan(self) -> list[os.DirEntry[str]]:
-        """The folder's entries not starting with a dot, sorted by name (none when the folder
-        does not exist); sweeps abandoned temporary files."""
-        found: list[os.DirEntry[str]] = []
+    def _scan(self) -> list[str]:
+        """The names of the folder's entries not starting with a dot, sorted (none when the
+        folder does not exist); sweeps abandoned temporary files."""
+        found: list[str] = []
         temps: list[str] = []
         try:
             with os.scandir(self.path) as entries:
@@ -292,12 +293,12 @@ class LocalFolder:
                         if TEMP_NAME.match(name):
                             temps.append(name)
                     else:
-                        found.append(entry)
+                        found.append(name)
         except FileNotFoundError:
             return []
         if temps:
             sweep_temp_files(self.path, self.temp_max_age, temps)
-        found.sort(key=lambda entry: entry.name)
+        found.sort()
         return found
 
 
