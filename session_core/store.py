@@ -645,11 +645,14 @@ class SessionStore(MutableMapping[str, Any]):
         record stops the call before anything of its batch is written.
         """
         size = batch_size or self.BATCH_SIZE
+        encode = values.batch_encoder()
         written = 0
         batch: list[tuple[str, str]] = []
         for session_id, record in records:
             validate_session_id(session_id)
-            batch.append((session_id, self._encode(session_id, record if type(record) is dict else dict(record))))
+            batch.append(
+                (session_id, self._encode(session_id, record if type(record) is dict else dict(record), encode))
+            )
             if len(batch) >= size:
                 written += self._flush_batch(batch)
                 batch = []
@@ -657,14 +660,20 @@ class SessionStore(MutableMapping[str, Any]):
             written += self._flush_batch(batch)
         return written
 
-    def _encode(self, session_id: str, record: dict[str, Any]) -> str:
-        """The record's JSON text, checked against the model and the limits.
+    def _encode(
+        self,
+        session_id: str,
+        record: dict[str, Any],
+        encode: Callable[[dict[str, Any]], str] = values.encode_portable,
+    ) -> str:
+        """The record's JSON text by ``encode`` (:func:`values.encode_portable` or
+        :func:`values.batch_encoder`'s), checked against the model and the limits.
 
         Raises:
             InvalidValue: outside the model, too deep, an int too long (names the key path).
             RecordTooLarge: over :attr:`MAX_RECORD_BYTES`.
         """
-        text = values.encode_portable(record)
+        text = encode(record)
         limit = self.MAX_RECORD_BYTES
         if len(text) * 4 > limit:  # only then can the UTF-8 size be over the limit
             size = len(text.encode("utf-8"))

@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import json
 import math
 import os
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from .errors import InvalidValue
@@ -225,6 +227,71 @@ def encode_portable(record: dict[str, Any], key_path: str = "$") -> str:
     except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         return encode(to_portable(record, key_path, max_bytes=sys.maxsize))
     return text
+
+
+def batch_encoder() -> Callable[[dict[str, Any]], str]:
+    """The fastest installed encoder with the contract of :func:`encode_portable`, for batches.
+
+    With orjson installed (the ``fast`` extra) this is :func:`_encode_with_orjson`, about three
+    times faster per record; otherwise :func:`encode_portable` itself. Only batch writes use it:
+    importing orjson costs a few ms, which a single save at a run's start should not pay.
+    """
+    try:
+        import orjson
+    except ImportError:
+        return encode_portable
+    options = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
+    return functools.partial(_encode_with_orjson, orjson.dumps, options)
+
+
+def _encode_with_orjson(
+    dumps: Callable[..., bytes], options: int, record: dict[str, Any], key_path: str = "$"
+) -> str:
+    """``encode_portable`` through orjson, whose text is any valid JSON of the same values.
+
+    orjson itself refuses non-str dict keys, lone surrogates, ints beyond 64 bits, subclasses of
+    str, int, dict and list, datetimes and dataclasses (with ``options``), and nesting beyond
+    254 levels. It accepts more than the portable model in two ways, so its text is used only
+    after :func:`_check_plain` proves the record holds neither: non-finite floats (written as
+    ``null``) and enums or UUIDs (written as their values). Nesting beyond :data:`MAX_DEPTH` is
+    checked as in :func:`encode_portable`. Anything refused is handed to
+    :func:`encode_portable`, so the error (and its key path) is exactly the stdlib path's.
+
+    Raises:
+        InvalidValue: as :func:`to_portable`; nothing is returned then.
+    """
+    try:
+        text = dumps(record, option=options).decode("utf-8")
+        _check_plain(record)
+        if _may_be_deep(text):
+            _check_depth(record)
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return encode_portable(record, key_path)
+    return text
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+_NESTED = frozenset({dict, list, tuple})
+
+
+def _check_plain(record: dict[str, Any]) -> None:
+    """Raise ``ValueError`` when a record orjson accepted holds a non-finite float or any type
+    but the exact JSON ones (an enum, a UUID); iterative, a few µs per run record."""
+    stack: list[Any] = [record]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        for child in node.values() if type(node) is dict else node:
+            kind = type(child)
+            if kind in _PLAIN:
+                continue
+            if kind is float:
+                if child - child:  # 0.0 for a finite float; NaN (truthy) for NaN and infinities
+                    raise ValueError(f"{child!r} is not a finite number")
+            elif kind in _NESTED:
+                push(child)
+            else:
+                raise ValueError(f"type {kind.__name__} is outside the portable model")
 
 
 def _may_be_deep(text: str) -> bool:
