@@ -253,8 +253,8 @@ def _encode_with_orjson(
     str, int, dict and list, datetimes and dataclasses (with ``options``), and nesting beyond
     254 levels. It accepts more than the portable model in two ways, so its text is used only
     after :func:`_check_plain` proves the record holds neither: non-finite floats (written as
-    ``null``) and enums or UUIDs (written as their values). Nesting beyond :data:`MAX_DEPTH` is
-    checked as in :func:`encode_portable`. Anything refused is handed to
+    ``null``) and enums or UUIDs (written as their values). The depth is walked only for a
+    record of more than :data:`MAX_DEPTH` dicts and lists. Anything refused is handed to
     :func:`encode_portable`, so the error (and its key path) is exactly the stdlib path's.
 
     Raises:
@@ -262,8 +262,7 @@ def _encode_with_orjson(
     """
     try:
         text = dumps(record, option=options).decode("utf-8")
-        _check_plain(record)
-        if _may_be_deep(text):
+        if _check_plain(record) > MAX_DEPTH:  # only then can it nest deeper than that
             _check_depth(record)
     except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
         return encode_portable(record, key_path)
@@ -274,13 +273,18 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 _NESTED = frozenset({dict, list, tuple})
 
 
-def _check_plain(record: dict[str, Any]) -> None:
+def _check_plain(record: dict[str, Any]) -> int:
     """Raise ``ValueError`` when a record orjson accepted holds a non-finite float or any type
-    but the exact JSON ones (an enum, a UUID); iterative, a few µs per run record."""
+    but the exact JSON ones (an enum, a UUID); iterative, a few µs per run record.
+
+    Returns how many dicts and lists the record holds, itself included: a bound on its depth.
+    """
     stack: list[Any] = [record]
     pop, push = stack.pop, stack.append
+    containers = 0
     while stack:
         node = pop()
+        containers += 1
         for child in node.values() if type(node) is dict else node:
             kind = type(child)
             if kind in _PLAIN:
@@ -292,6 +296,7 @@ def _check_plain(record: dict[str, Any]) -> None:
                 push(child)
             else:
                 raise ValueError(f"type {kind.__name__} is outside the portable model")
+    return containers
 
 
 def _may_be_deep(text: str) -> bool:

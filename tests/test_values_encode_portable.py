@@ -121,3 +121,23 @@ def test_batch_writes_refuse_what_orjson_would_let_through(
             store.write_many(batch)
         assert caught.value.key_path == key_path
         assert list(store.session_ids()) == []  # nothing of the refused batch was written
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    """A record nesting ``levels`` levels deep (the record itself is level 1)."""
+    record: dict[str, Any] = {}
+    inner = record
+    for _ in range(levels - 1):
+        inner["a"] = {}
+        inner = inner["a"]
+    return record
+
+
+def test_batch_encoder_keeps_the_depth_limit() -> None:
+    encoder = _orjson_encoder()
+    assert values.decode(encoder(_nested(values.MAX_DEPTH))) == _nested(values.MAX_DEPTH)
+    with pytest.raises(InvalidValue) as caught:
+        encoder(_nested(values.MAX_DEPTH + 1))
+    assert caught.value.key_path.startswith("$.a.a")
+    wide = {f"k{i}": {"v": [i]} for i in range(values.MAX_DEPTH)}  # many containers, 3 levels
+    assert values.decode(encoder(wide)) == wide
