@@ -362,7 +362,7 @@ def decode(text: str | bytes, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> dict
         raise ValueError(f"stored record is larger than the {max_bytes}-byte limit")
     as_text = text if isinstance(text, str) else text.decode("utf-8")  # strict: no surrogates
     try:
-        record = _DECODER.decode(as_text)
+        record = _scan_object(as_text)
     except RecursionError:
         raise ValueError(f"stored record nests deeper than {MAX_DEPTH} levels") from None
     if not isinstance(record, dict):
@@ -372,6 +372,21 @@ def decode(text: str | bytes, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> dict
     if _may_hold_long_int(as_text) or _may_hold_surrogate(as_text):
         to_portable(record, max_bytes=sys.maxsize)  # names the key of the long int / surrogate
     return record
+
+
+def _scan_object(text: str) -> Any:
+    """``json.loads(text)`` with the record's rules, without the whitespace matching around it.
+
+    The C scanner reads the value at 0; a text with whitespace around it, trailing data or an
+    error goes through the decoder's full path, which reads it or raises its own ``ValueError``.
+    """
+    try:
+        value, end = _DECODER.scan_once(text, 0)
+    except StopIteration:  # no value at 0: whitespace first, or not JSON
+        end = -1
+    if end != len(text):
+        value = _DECODER.decode(text)
+    return value
 
 
 def _may_hold_surrogate(text: str) -> bool:
