@@ -163,21 +163,28 @@ class ShelveStore(SessionStore):
         self._put_many([(session_id, text)])
 
     def _put_many(self, items: list[tuple[str, str]]) -> None:
-        """Build every shelf outside the lock, then swap them all in under one lock."""
+        """Build every shelf outside the lock, then swap them all in under one lock.
+
+        The lock is held for the renames and one folder fsync (two when a session was
+        replaced): the replaced shelves are renamed into ``.tmp`` under the lock and deleted
+        after it, so writers of other sessions do not wait for those deletions.
+        """
         built: list[tuple[str, Path]] = []
-        replaced: list[Path] = []
+        obsolete: list[Path] = []
         try:
             for session_id, text in items:
                 built.append((session_id, self._build(text)))
             with self._locked(f"write of {len(items)} sessions"):
-                for session_id, folder in built:
-                    replaced.extend(self._swap_in(session_id, folder))
+                replaced = [old for session_id, folder in built for old in self._swap_in(session_id, folder)]
                 fsync_folder(self._root)
-                fsync_folder(self._root / OLD_DIR)
-                for old in replaced:
-                    remove(old)
+                if replaced:  # only then did .old change
+                    fsync_folder(self._root / OLD_DIR)
+                for old in replaced:  # done with: out of .old, where the next save of its id would go
+                    trash = self._root / TMP_DIR / temp_name("replaced")
+                    os.rename(old, trash)
+                    obsolete.append(trash)
         finally:
-            for _, folder in built:
+            for folder in [*(folder for _, folder in built), *obsolete]:
                 remove(folder)
 
     def _build(self, text: str) -> Path:
@@ -187,6 +194,7 @@ class ShelveStore(SessionStore):
         try:
             with shelve.open(str(folder / SHELF_NAME), flag="n") as shelf:
                 shelf[RECORD_KEY] = text
+            remove(folder / f"{SHELF_NAME}.bak")  # dbm.dumb's index before its one commit: never read
             fsync_tree(folder)
         except BaseException:
             remove(folder)
