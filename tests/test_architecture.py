@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 #: repository folder -> the package it installs as (pyproject.toml's package-dir)
 PACKAGE_DIRS = {"session_core": "session_core", "stores": "session_core.stores", "conformance": "session_core.conformance"}
 #: third-party packages that cost noticeable start-up time or are optional (extras)
-HEAVY = ("duckdb", "fsspec", "s3fs", "git", "moto", "psycopg", "kedro", "pytest", "hypothesis", "tqdm", "filelock")
+HEAVY = ("duckdb", "fsspec", "s3fs", "git", "moto", "psycopg", "kedro", "pytest", "hypothesis", "tqdm", "filelock", "orjson")
 
 
 @dataclass(frozen=True)
