@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from session_core.errors import FormatVersionError, StoreError, StoreTimeout
+from session_core.stores import duckdb as duckdb_store
 from session_core.stores.duckdb import DEFAULT_FILENAME, ID_PAGE, DuckDBStore
 from tests.subprocesses import finish, holding, run_all, start
 
@@ -136,6 +137,25 @@ def test_listing_holds_no_lock_between_pages(tmp_path: Path) -> None:
     finish(start(_WRITER.replace("DuckDBStore(path)", "DuckDBStore(path, timeout=5)"), str(db), "x", "1"))
 
     assert [first, *listing] == [*ids, "wx-0000"]
+
+
+def test_records_stream_in_growing_pages_that_let_writers_in_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(duckdb_store, "RECORD_PAGE", 3)  # pages of 3, 6, 12, 12, ... records
+    monkeypatch.setattr(duckdb_store, "RECORD_PAGE_MAX", 12)
+    db = tmp_path / "runs.duckdb"
+    store = DuckDBStore(db)
+    store.write_many((f"s{i:02d}", {"i": i}) for i in range(40))
+    records = store.iter_records()
+    first = next(records)  # the first page is read and the file let go
+
+    finish(start(_WRITER, str(db), "x", "1"))  # saves "wx-0000", beyond every page read so far
+
+    streamed = [first, *records]
+    assert [sid for sid, _ in streamed] == [*(f"s{i:02d}" for i in range(40)), "wx-0000"]  # each once
+    assert dict(streamed) == {**{f"s{i:02d}": {"i": i} for i in range(40)},
+                              "wx-0000": {"writer": "x", "i": 0, "note": ""}}
 
 
 def test_the_format_version_lives_in_the_meta_table(tmp_path: Path) -> None:
