@@ -135,7 +135,7 @@ def test_load_filter_and_open_a_run_by_its_url(page, server, hostile_history, ar
     page.wait_for_selector("#runs-body tr")
     assert row_ids(page) == [r["session_id"] for r in reversed(records)][:50]
     page.click("#page-next")
-    page.wait_for_function("document.querySelector('#runs-summary').textContent.startsWith('runs 51')")
+    page.wait_for_function("() => document.querySelector('#runs-summary').textContent.startsWith('runs 51')")
     assert row_ids(page) == [r["session_id"] for r in reversed(records)][50:100]
 
     page.select_option("#filters select[name=status]", "failed")
@@ -244,6 +244,6 @@ def test_screenshot_of_the_runs_page(page, artifacts):
     with serving(store) as server:
         page.goto(server.url)
         page.wait_for_selector("#runs-body tr")
-        page.wait_for_function("document.querySelector('#store-location').textContent !== ''")
+        page.wait_for_function("() => document.querySelector('#store-location').textContent !== ''")
         page.screenshot(path=str(artifacts / "ui.png"))
     assert (artifacts / "ui.png").stat().st_size > 10_000
