@@ -75,15 +75,9 @@ def run(settings: Settings, backends: list, workdir: Path) -> list[Figure]:
 def _plan(writer: int, count: int) -> list[tuple[str, str, int, str]]:
     """Writer ``writer``'s saves and deletes: each session running then finished, every 7th
     saved a third time, every 10th deleted."""
-    changes = []
-    for number in range(count):
-        session_id = f"t{writer}-{number:06d}"
-        changes += [("write", session_id, 0, "running"), ("write", session_id, 1, "completed")]
-        if number % 7 == 5:
-            changes.append(("write", session_id, 2, "failed"))
-        if number % 10 == 3:
-            changes.append(("delete", session_id, 0, ""))
-    return changes
+    from session_core.conformance._workers import new_session_changes
+
+    return new_session_changes([f"t{writer}-{number:06d}" for number in range(count)], resave=(7, 5), delete=(10, 3))
 
 
 def _team_record(session_id: str, version: int, status: str) -> dict[str, Any]:
@@ -91,16 +85,13 @@ def _team_record(session_id: str, version: int, status: str) -> dict[str, Any]:
 
 
 def _team_writer(url: str, plan: list[tuple[str, str, int, str]], start: Any, done: Any, errors: Any) -> None:
+    from session_core.conformance._workers import replay
     from session_core.stores.json import JSONStore
 
     try:
         store = JSONStore(url)  # its own fsspec instance: nothing shared with the others
         start.wait()
-        for kind, session_id, version, status in plan:
-            if kind == "delete":
-                store.delete(session_id)
-            else:
-                store.write(session_id, _team_record(session_id, version, status))
+        replay(store, plan, _team_record)
     except BaseException:
         errors.put(traceback.format_exc())
         raise

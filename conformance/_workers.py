@@ -210,16 +210,37 @@ def share_one_location(spec: StoreSpec, sync: Any, me: int, other: int, listing:
         store.close()
 
 
+def new_session_changes(
+    session_ids: list[str], resave: tuple[int, int], delete: tuple[int, int]
+) -> list[Change]:
+    """Each new session saved ``running`` then ``completed``; the ``n``-th saved a third time
+    (``failed``) when ``n % resave[0] == resave[1]`` and deleted when ``n % delete[0] ==
+    delete[1]``. Shared by the COMPACT scenario and the bench's team run."""
+    changes: list[Change] = []
+    for number, session_id in enumerate(session_ids):
+        changes += [("write", session_id, 0, "running"), ("write", session_id, 1, "completed")]
+        if number % resave[0] == resave[1]:
+            changes.append(("write", session_id, 2, "failed"))
+        if number % delete[0] == delete[1]:
+            changes.append(("delete", session_id, 0, ""))
+    return changes
+
+
+def replay(store: Any, changes: list[Change], record: Callable[[str, int, str], dict[str, Any]]) -> None:
+    """Apply ``changes`` in order: a write saves ``record(session_id, version, status)``."""
+    for kind, session_id, version, status in changes:
+        if kind == "delete":
+            store.delete(session_id)
+        else:
+            store.write(session_id, record(session_id, version, status))
+
+
 def apply_in_order(spec: StoreSpec, start: Any, done: Any, changes: list[Change]) -> int:
     """Apply ``changes`` in order through one instance, then tell the compactor this writer is done."""
     store = spec.open()
     try:
         start.wait()
-        for kind, session_id, version, status in changes:
-            if kind == "delete":
-                store.delete(session_id)
-            else:
-                store.write(session_id, compaction_record(session_id, version, status))
+        replay(store, changes, compaction_record)
     finally:
         done.set()
         store.close()

@@ -19,7 +19,7 @@ from .._base import OpenStore, ScenarioBase
 from .._processes import run_workers, spawn_context
 from .._records import compaction_record
 from .._scenario import needs
-from .._workers import Change, apply_in_order, compact_until_done
+from .._workers import Change, apply_in_order, compact_until_done, new_session_changes
 
 WRITERS = 2
 #: Finished sessions compacted before the race, and new sessions each writer adds during it.
@@ -36,14 +36,8 @@ def writer_changes(writer: int, compacted: list[str]) -> list[Change]:
         changes.append(("write", session_id, 1, "completed"))
         if number % 3 == 1:
             changes.append(("delete", session_id, 0, ""))
-    for number in range(NEW_EACH):
-        session_id = f"compact-new-{writer}-{number:03d}"
-        changes += [("write", session_id, 0, "running"), ("write", session_id, 1, "completed")]
-        if number % 4 == 2:
-            changes.append(("write", session_id, 2, "failed"))
-        if number % 5 == 3:
-            changes.append(("delete", session_id, 0, ""))
-    return changes
+    new = [f"compact-new-{writer}-{number:03d}" for number in range(NEW_EACH)]
+    return changes + new_session_changes(new, resave=(4, 2), delete=(5, 3))
 
 
 def final_state(initial: dict[str, dict[str, Any]], changes: list[Change]) -> dict[str, dict[str, Any]]:
