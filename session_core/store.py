@@ -438,7 +438,7 @@ class SessionStore(MutableMapping[str, Any]):
         last: str | None = None
         failed: CorruptRecord | None = None  # raised by the backend's stream for one record
         items = self._iter_items()
-        try:
+        with _releasing(items):
             while True:
                 try:
                     with self._guard("listing"):
@@ -461,10 +461,6 @@ class SessionStore(MutableMapping[str, Any]):
                     on_error(session_id, exc)
                     continue
                 yield session_id, record
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:  # release the backend's cursor now, not when collected
-                close()
         yield from self._read_one_by_one(last, failed, on_error)
 
     def _read_one_by_one(
@@ -519,7 +515,7 @@ class SessionStore(MutableMapping[str, Any]):
             return
         if native is None:
             native = self._items_newest_first(on_error)
-        try:
+        with _releasing(native):
             while True:
                 with self._guard("listing"):
                     item = next(native, None)
@@ -534,10 +530,6 @@ class SessionStore(MutableMapping[str, Any]):
                     on_error(session_id, exc)  # outside the guard: a --strict stop passes as it is
                     continue
                 yield session_id, record
-        finally:
-            close = getattr(native, "close", None)
-            if close is not None:  # release the backend's cursor now, not when collected
-                close()
 
     def _items_newest_first(self, on_error: OnBadRecord | None) -> Iterator[tuple[str, str | bytes]]:
         """Every ``(id, text)``, highest id first, for a backend without :meth:`_iter_items_where`:
@@ -725,3 +717,15 @@ class SessionStore(MutableMapping[str, Any]):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def _releasing(items: Iterator[Any]) -> Iterator[Iterator[Any]]:
+    """Close a backend's stream (its cursor, its lock turn) when the reader stops, also early,
+    instead of when the garbage collector gets to it."""
+    try:
+        yield items
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
