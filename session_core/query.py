@@ -242,12 +242,14 @@ class Extraction:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that never downloads or loads extensions on its own, in UTC."""
+    """An in-memory DuckDB that never downloads or loads extensions on its own, in UTC, and
+    never draws its progress bar (a long query would print it: library code never prints)."""
     import duckdb
 
     con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
                                             "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar_print = false")
     return con
 
 

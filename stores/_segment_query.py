@@ -46,7 +46,6 @@ def compacted_relation(
     Raises:
         duckdb.Error: a file could not be read (removed since it was listed, unreachable).
     """
-    con.execute("SET enable_progress_bar = false")  # library code never prints, even for a long read
     con.execute("CREATE TEMP TABLE listed (session_id VARCHAR, tag VARCHAR)")
     while batch := list(islice(entries, LISTING_BATCH)):
         ids, tags = zip(*batch)

@@ -115,6 +115,18 @@ def test_cli_formats_and_exit_codes(tmp_path):
     assert bad.returncode == 1 and bad.stdout == "" and "DELETE" in bad.stderr
 
 
+def test_query_connections_never_draw_duckdbs_progress_bar(capfd):
+    """DuckDB draws its bar on stdout, terminal or not, once a statement runs past
+    ``progress_bar_time``: ``--format json`` would then not be JSON. Here the bar is due after
+    1 ms of a statement that runs far longer."""
+    from session_core.query import connect
+
+    con = connect()
+    con.execute("SET progress_bar_time = 1")
+    assert con.execute("select count(*) from range(200000000) t(x) where x % 7 = 3").fetchone() == (28571429,)
+    assert capfd.readouterr() == ("", "")
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb", "json"])
 def test_query_writes_nothing(tmp_path, kind):
     from tests.history_stores import StoreUnderTest
