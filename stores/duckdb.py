@@ -25,7 +25,8 @@ store hides that:
 
 Listing fetches ids in keyset pages (``WHERE id > last ORDER BY id LIMIT n``) and records in id
 ranges between boundaries found once, each page in its own turn, so a long ``list`` never holds
-the file that writers wait for. A batch write is one
+the file that writers wait for. The first page of a newest-first read (``list``) is found among
+the file's last rows and read by id range, so its cost does not grow with the store. A batch write is one
 ``INSERT OR REPLACE ... SELECT unnest(?), unnest(?)`` of two lists: one statement, one
 transaction, several times faster than ``executemany``.
 """
@@ -271,7 +272,7 @@ class DuckDBStore(SessionStore):
         self, conditions: Sequence[Condition], newest_first: bool
     ) -> Iterator[tuple[str, str]]:
         """The conditions as a WHERE over ``json_extract_string`` (a row that is not JSON
-        passes), in keyset pages."""
+        passes), in keyset pages; newest first, the first page comes from :meth:`_newest_rows`."""
         where, parameters = render_where(  # a record that is not valid JSON passes, to be reported
             conditions, lambda path: f"(CASE WHEN json_valid(record) THEN json_extract_string(record, {path}) END)",
             key="id", unreadable="CASE WHEN json_valid(record) THEN json_type(record) <> 'OBJECT' ELSE true END",
@@ -301,7 +302,12 @@ class DuckDBStore(SessionStore):
         limit = first or size
         while True:
             query = select.format(keyset=keyset, limit=limit)
-            rows = self._run("listing", lambda c: c.execute(query, arguments).fetchall(), write=False)
+
+            def page(conn: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+                newest = self._newest_rows(conn, columns, where, parameters, limit) if descending and not keyset else None
+                return conn.execute(query, arguments).fetchall() if newest is None else newest
+
+            rows = self._run("listing", page, write=False)
             if not rows:
                 return
             yield rows
@@ -309,6 +315,38 @@ class DuckDBStore(SessionStore):
                 return
             keyset, arguments = f"id {after} ? AND ", [rows[-1][0], *parameters]
             limit = min(size, limit * 2)
+
+    def _newest_rows(
+        self, conn: duckdb.DuckDBPyConnection, columns: str, where: str, parameters: Sequence[str], limit: int
+    ) -> list[tuple[Any, ...]] | None:
+        """``columns`` of the ``limit`` newest rows matching ``where``, read without a pass over the table;
+        ``None`` when the file's last :attr:`BATCH_SIZE` rows hold fewer matches than that.
+
+        ``ORDER BY id DESC LIMIT n`` reads the id of every row (DuckDB's row-group statistics
+        keep an 8-byte prefix of a string, the same for every id of a day) and, beyond 50 rows
+        (``late_materialization_max_rows``), every record too: 27 ms for 64 rows at 100,000
+        sessions against 3 ms at 100. Sessions are appended as they are created, so the newest
+        sit in the last rows of the file: the ``limit`` newest matches among those (a ``rowid``
+        range, which DuckDB reads alone) give a lower id with at least ``limit`` matches at or
+        above it, and that id range is read through the primary key's index. Right whatever
+        the order of the rows in the file; only the cost depends on it: the range read costs
+        about 20 µs a row. The window is one batch because DuckDB places the rows of one
+        ``INSERT OR REPLACE`` in any order when it runs on several threads (a window of 256
+        rows after a batch of 10,000 gave a range of 1,089 rows, 17 ms). No ``LIMIT`` on the
+        range read: with one DuckDB plans a top-N over every id instead of the index scan.
+        """
+        sessions = f"{self._alias}.sessions"
+        tail = conn.execute(
+            f"SELECT id FROM {sessions} WHERE rowid >= (SELECT count(*) FROM {sessions}) - {self.BATCH_SIZE} "
+            f"AND ({where}) ORDER BY id DESC LIMIT {limit}",
+            list(parameters),
+        ).fetchall()
+        if len(tail) < limit:
+            return None
+        return conn.execute(
+            f"SELECT {columns} FROM {sessions} WHERE id >= ? AND ({where}) ORDER BY id DESC",
+            [tail[-1][0], *parameters],
+        ).fetchmany(limit)
 
     @contextlib.contextmanager
     def _query_source(self, con: duckdb.DuckDBPyConnection) -> Iterator[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from session_core.conditions import Condition
 from session_core.errors import FormatVersionError, StoreError, StoreTimeout
 from session_core.stores import duckdb as duckdb_store
 from session_core.stores.duckdb import DEFAULT_FILENAME, ID_PAGE, DuckDBStore
@@ -196,3 +197,32 @@ def test_a_folder_path_holds_the_default_file_and_a_duckdb_path_is_the_file(tmp_
 
     assert (tmp_path / "folder" / DEFAULT_FILENAME).is_file()
     assert (tmp_path / "named.duckdb").is_file()
+
+
+
+def test_newest_first_is_right_whatever_order_the_rows_were_written_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the first newest-first page is looked for in the file's last BATCH_SIZE rows: make that
+    # window small, and put the newest ids outside it, written first
+    monkeypatch.setattr(DuckDBStore, "BATCH_SIZE", 6)
+    monkeypatch.setattr(duckdb_store, "FIRST_RECORD_PAGE", 3)
+
+    def record(i: int) -> dict[str, object]:  # "old": the first 30 and s31, one row of the window
+        return {"i": i, "even": i % 2 == 0, "old": i < 30 or i == 31}
+
+    store = DuckDBStore(tmp_path / "runs.duckdb")
+    store.write_many((f"s{i:02d}", record(i)) for i in (38, 39, 36, 37))
+    for i in range(30):  # older sessions, written one by one after the newest
+        store.write(f"s{i:02d}", record(i))
+    store.write_many((f"s{i:02d}", record(i)) for i in (34, 31, 35, 30, 33, 32))
+    store.delete("s35")
+    store.write("s39", record(39))
+
+    def newest(*conditions: Condition) -> list[str]:
+        return [sid for sid, _ in store.iter_matching(conditions, newest_first=True)]
+
+    expected = sorted((f"s{i:02d}" for i in [*range(35), *range(36, 40)]), reverse=True)
+    assert newest() == expected
+    assert newest(Condition(("even",), "eq", "true")) == [sid for sid in expected if int(sid[1:]) % 2 == 0]
+    assert newest(Condition(("old",), "eq", "true")) == [sid for sid in expected if sid < "s30" or sid == "s31"]
