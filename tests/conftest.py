@@ -1,3 +1,3 @@
 """Fixtures shared by the project's tests live in plugin modules, listed here."""
 
-pytest_plugins = ["tests.git_repos", "tests.s3_server", "tests.pg_fixtures", "tests.history_stores"]
+pytest_plugins = ["tests.git_repos", "tests.project_folder", "tests.s3_server", "tests.pg_fixtures", "tests.history_stores"]

@@ -12,15 +12,6 @@ from session_core.config import ENV_STORE, ENV_STORE_ARGS, parse_option_pairs, p
 from session_core.errors import ConfigError
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.delenv(ENV_STORE, raising=False)
-    monkeypatch.delenv(ENV_STORE_ARGS, raising=False)
-    root = tmp_path / "proj"
-    root.mkdir()
-    return root
-
-
 def write_pyproject(root: Path, body: str) -> None:
     (root / "pyproject.toml").write_text(f'[project]\nname = "p"\n\n{body}\n')
 

@@ -20,15 +20,6 @@ JSON = "session_core.stores.json:JSONStore"
 SECRET = "pw-3f9a1c"
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.delenv(ENV_STORE, raising=False)
-    monkeypatch.delenv(ENV_STORE_ARGS, raising=False)
-    root = tmp_path / "proj"
-    root.mkdir()
-    return root
-
-
 def tree(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
