@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 #: How many per-session objects a compaction reads at once.
 READ_PAGE = 100
+#: How many listed names a compaction holds in memory at most (a local folder's listing is
+#: sorted in runs of this size beyond it): what keeps its memory flat as the store grows.
+LISTING_HELD = 50_000
 
 
 @dataclass

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from session_core.atomic import TEMP_NAME, fsync_folder, sweep_temp_files, write_atomic
 
+from ._external_sort import sorted_bounded
+
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
@@ -81,12 +83,14 @@ class Folder(Protocol):
         """The paths DuckDB's readers open for ``names``, registering the filesystem with
         ``con`` when DuckDB cannot reach it by itself."""
 
-    def entries(self) -> Iterator[tuple[str, str]]:
+    def entries(self, held: int | None = None) -> Iterator[tuple[str, str]]:
         """Stream ``(name, version tag)`` in ascending name order, from the listing alone.
 
         The tag of a file changes whenever its content is replaced; :meth:`read_tagged` gives
-        the same tag for the content it read. Raises :class:`NotImplementedError` where the
-        filesystem's listing carries no such tag (only local folders and S3 have one)."""
+        the same tag for the content it read. ``held`` bounds the names a listing that must
+        sort them keeps in memory (``None``: no bound). Raises :class:`NotImplementedError`
+        where the filesystem's listing carries no such tag (only local folders and S3 have
+        one)."""
 
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
         """``(name, content, tag)`` for each existing name, the tag being that of this content."""
@@ -256,19 +260,32 @@ class LocalFolder:
         Every entry not starting with a dot is listed, whatever its type: an entry that cannot
         be read as a record (a folder in a record's place) must fail when it is read, not
         vanish from the listing as if the session did not exist."""
-        yield from self._scan()
+        yield from sorted(self._scan())
 
-    def entries(self) -> Iterator[tuple[str, str]]:
+    def entries(self, held: int | None = None) -> Iterator[tuple[str, str]]:
         """Sorted ``(name, tag)``; the tag is the inode, mtime and size, which change with
-        every replacement (a save renames a new file over the old one). One ``stat`` each, made
-        as the name is reached (a stat kept per listed file would cost about 600 bytes each)."""
-        folder = os.fspath(self.path)
-        for name in self._scan():
-            try:
-                stat = os.stat(os.path.join(folder, name), follow_symlinks=False)
-            except FileNotFoundError:  # removed since the folder was read
-                continue
-            yield name, local_tag(stat)
+        every replacement (a save renames a new file over the old one). One ``stat`` each,
+        relative to the open folder (no path to build and resolve), made as the name is
+        reached (a stat kept per listed file would cost about 600 bytes each).
+
+        Args:
+            held: hold at most this many names in memory, spilling sorted runs to temporary
+                files (:mod:`._external_sort`), so that memory stays flat however many
+                sessions the folder holds; ``None`` holds them all (a reader's listing)."""
+        names = sorted(self._scan()) if held is None else sorted_bounded(self._scan(), held)
+        try:
+            folder = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        except FileNotFoundError:
+            return
+        try:
+            for name in names:
+                try:
+                    stat = os.stat(name, dir_fd=folder, follow_symlinks=False)
+                except FileNotFoundError:  # removed since the folder was read
+                    continue
+                yield name, local_tag(stat)
+        finally:
+            os.close(folder)
 
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
         for name in names:
@@ -280,10 +297,9 @@ class LocalFolder:
                 continue
             yield name, data, local_tag(stat)
 
-    def _scan(self) -> list[str]:
-        """The names of the folder's entries not starting with a dot, sorted (none when the
-        folder does not exist); sweeps abandoned temporary files."""
-        found: list[str] = []
+    def _scan(self) -> Iterator[str]:
+        """The names of the folder's entries not starting with a dot, in the folder's order
+        (none when the folder does not exist); sweeps abandoned temporary files at the end."""
         temps: list[str] = []
         try:
             with os.scandir(self.path) as entries:
@@ -293,13 +309,11 @@ class LocalFolder:
                         if TEMP_NAME.match(name):
                             temps.append(name)
                     else:
-                        found.append(name)
+                        yield name
         except FileNotFoundError:
-            return []
+            return
         if temps:
             sweep_temp_files(self.path, self.temp_max_age, temps)
-        found.sort()
-        return found
 
 
 def local_tag(stat: os.stat_result) -> str:
@@ -398,8 +412,9 @@ class FsspecFolder:
             entry["name"].rstrip("/").rpartition("/")[2] for entry in entries if entry["type"] == "file"
         )
 
-    def entries(self) -> Iterator[tuple[str, str]]:
+    def entries(self, held: int | None = None) -> Iterator[tuple[str, str]]:
         """``(name, ETag)`` from the listing; a single-part PUT's ETag is the MD5 of the content.
+        S3 lists in order a page at a time, so ``held`` needs no handling.
 
         Raises:
             NotImplementedError: the filesystem is not S3.

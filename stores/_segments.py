@@ -36,7 +36,9 @@ SUFFIX = ".ndjson"
 #: Sessions per segment object a compaction writes at most.
 SEGMENT_SIZE = 10_000
 _NAME = re.compile(r"^([A-Za-z0-9_.-]+)~([A-Za-z0-9_.-]+)~[0-9a-f]{16}\.ndjson\Z")
-_LINE = re.compile(rb'^\{"id":"([A-Za-z0-9_.-]+)","tag":"([^"\\]*)","record":')
+#: How a segment line starts, and where its id begins.
+_LINE_START = b'{"id":"'
+_ID_START = len(_LINE_START)
 
 
 @dataclass(frozen=True)
@@ -75,25 +77,41 @@ def encode(copies: Iterable[tuple[str, str, bytes]]) -> bytes:
     return b"".join(lines)
 
 
-def decode(data: bytes) -> dict[str, tuple[str, bytes]]:
-    """``{id: (tag, record JSON)}`` of a segment's content.
+def decode(data: bytes) -> dict[str, bytes]:
+    """``{id: line}`` of a segment's content, each line checked only when it is used
+    (:func:`copy_in`), by comparing its start with the id and tag the listing gives: cheaper
+    than parsing every line's id and tag apart, and a line never used is never checked.
 
-    Raises:
-        ValueError: a line is not a segment line (the segment is then not used at all).
+    A line that is not a segment line never yields a copy (its session is read from its
+    object); such lines are counted and logged by :class:`SegmentIndex`.
     """
-    copies: dict[str, tuple[str, bytes]] = {}
-    for number, line in enumerate(data.splitlines(), 1):
-        match = _LINE.match(line)
-        if match is None or not line.endswith(b"}"):
-            raise ValueError(f"line {number} is not a segment line: {line[:80]!r}")
-        copies[match[1].decode()] = (match[2].decode(), line[match.end() : -1])
-    return copies
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return dict(zip([line[_ID_START : line.find(b'"', _ID_START)].decode("utf-8", "replace") for line in lines], lines))
+
+
+def foreign_lines(data: bytes) -> int:
+    """How many lines of a segment's content do not even start as a segment line."""
+    lines = data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
+    return lines - data.count(b"\n" + _LINE_START) - data.startswith(_LINE_START)
+
+
+def copy_in(line: bytes, session_id: str, tag: str) -> bytes | None:
+    """The record JSON in ``line`` when it is the copy of ``session_id`` at version ``tag``,
+    else ``None`` (another version, another session, or not a segment line)."""
+    head = f'{{"id":"{session_id}","tag":"{tag}","record":'.encode()
+    if line.startswith(head) and line.endswith(b"}"):
+        return line[len(head) : -1]
+    return None
 
 
 class SegmentIndex:
     """The segments' copies, looked up by a caller walking ids in ascending order.
 
-    Holds in memory only the segments whose id range contains the current id.
+    Holds in memory only the segments whose id range contains the current id; a lookup
+    between two segment boundaries costs two string comparisons and a dict lookup per open
+    segment.
 
     Args:
         folder: the segments folder.
@@ -104,7 +122,9 @@ class SegmentIndex:
         self._folder = folder
         found = [segment for name in names if (segment := parse_name(name)) is not None]
         self._pending = deque(sorted(found, key=lambda segment: segment.first))
-        self._open: list[tuple[str, dict[str, tuple[str, bytes]]]] = []
+        self._open: list[tuple[str, dict[str, bytes]]] = []
+        self._next_first = self._pending[0].first if self._pending else None
+        self._first_last: str | None = None  # the smallest last id of the open segments
 
     def __bool__(self) -> bool:
         return bool(self._pending or self._open)
@@ -112,30 +132,39 @@ class SegmentIndex:
     def find(self, session_id: str, tag: str) -> bytes | None:
         """The record copied for ``session_id`` at version ``tag``; ``None`` when no segment
         holds that version. Ids must be asked in ascending order."""
+        if self._next_first is not None and self._next_first <= session_id:
+            self._open_up_to(session_id)
+        if self._first_last is not None and self._first_last < session_id:
+            self._close_before(session_id)
+        for _, copies in self._open:
+            line = copies.get(session_id)
+            if line is not None and (copy := copy_in(line, session_id, tag)) is not None:
+                return copy
+        return None
+
+    def _open_up_to(self, session_id: str) -> None:
         while self._pending and self._pending[0].first <= session_id:
             segment = self._pending.popleft()
             if (copies := self._load(segment.name)) is not None:
                 self._open.append((segment.last, copies))
-        if self._open and any(last < session_id for last, _ in self._open):
-            self._open = [(last, copies) for last, copies in self._open if last >= session_id]
-        for _, copies in self._open:
-            copy = copies.get(session_id)
-            if copy is not None and copy[0] == tag:
-                return copy[1]
-        return None
+        self._next_first = self._pending[0].first if self._pending else None
+        self._first_last = min((last for last, _ in self._open), default=None)
 
-    def _load(self, name: str) -> dict[str, tuple[str, bytes]] | None:
+    def _close_before(self, session_id: str) -> None:
+        self._open = [(last, copies) for last, copies in self._open if last >= session_id]
+        self._first_last = min((last for last, _ in self._open), default=None)
+
+    def _load(self, name: str) -> dict[str, bytes] | None:
         data = self._folder.read(name)
         if data is None:  # removed since it was listed: the per-session objects remain
             return None
-        try:
-            return decode(data)
-        except ValueError as exc:
-            logger.warning("segment %s ignored (its sessions are read one by one): %s", name, exc)
-            return None
+        copies = decode(data)
+        if bad := foreign_lines(data):
+            logger.warning("segment %s: %d lines are not segment lines (their sessions are read one by one)", name, bad)
+        return copies
 
 
 def walk(entries: Iterator[tuple[str, str]], index: SegmentIndex) -> Iterator[tuple[str, str, bytes | None]]:
     """``(id, tag, copy or None)`` for each listed ``(id, tag)``, the copy from the segments."""
     for session_id, tag in entries:
-        yield session_id, tag, index.find(session_id, tag) if index else None
+        yield session_id, tag, index.find(session_id, tag)

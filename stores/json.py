@@ -65,9 +65,9 @@ from ._fsspec import (
     open_folder,
     protocols,
 )
-from ._compaction import Compaction, compact, is_finished
+from ._compaction import LISTING_HELD, Compaction, compact, is_finished
 from ._segment_query import compacted_relation
-from ._segments import SEGMENTS_FOLDER, SegmentIndex, parse_name, walk
+from ._segments import SEGMENTS_FOLDER, SegmentIndex, parse_name
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,8 @@ FORMAT_NAME = "session-core-json"
 SQL_ID_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 #: How many records ``iter_records`` fetches at once from object storage.
 READ_PAGE = 100
+#: How many segment copies at most wait for an object read that comes before them in id order.
+WAITING_MAX = 1_000
 
 #: Protocols whose listings carry a version tag of each object, which compaction needs.
 COMPACTABLE_PROTOCOLS = frozenset({"s3", "s3a"})
@@ -243,16 +245,40 @@ class JSONStore(SessionStore):
             while page := list(islice(ids, READ_PAGE)):
                 yield from self._sessions.read_many(page)
             return
-        found = walk(self._tagged_ids(), index)
-        while page := list(islice(found, READ_PAGE)):
-            misses = dict(self._sessions.read_many([session_id for session_id, _, copy in page if copy is None]))
-            for session_id, _, copy in page:
-                data = copy if copy is not None else misses.get(session_id)
-                if data is not None:
-                    yield session_id, data
+        yield from self._copies_or_objects(index)
 
-    def _tagged_ids(self) -> Iterator[tuple[str, str]]:
-        for name, tag in self._sessions.entries():
+    def _copies_or_objects(self, index: SegmentIndex) -> Iterator[tuple[str, bytes]]:
+        """Every listed session: its segment copy when one holds its current version, else its
+        object. Objects are read :data:`READ_PAGE` at a time (concurrent GETs on object
+        storage); a copy waits only while an earlier object is still to be read, so that ids
+        stay in order, and goes straight through otherwise."""
+        find = index.find
+        waiting: list[tuple[str, bytes | None]] = []
+        missing: list[str] = []
+        for session_id, tag in self._tagged_ids():
+            copy = find(session_id, tag)
+            if copy is not None and not waiting:
+                yield session_id, copy
+                continue
+            waiting.append((session_id, copy))
+            if copy is None:
+                missing.append(session_id)
+            if len(missing) >= READ_PAGE or len(waiting) >= WAITING_MAX:
+                yield from self._with_objects(waiting, missing)
+                waiting, missing = [], []
+        yield from self._with_objects(waiting, missing)
+
+    def _with_objects(self, waiting: list[tuple[str, bytes | None]], missing: list[str]) -> Iterator[tuple[str, bytes]]:
+        """``waiting`` in order, each ``None`` copy replaced by its object (left out when the
+        object was removed since it was listed)."""
+        objects = dict(self._sessions.read_many(missing))
+        for session_id, copy in waiting:
+            data = copy if copy is not None else objects.get(session_id)
+            if data is not None:
+                yield session_id, data
+
+    def _tagged_ids(self, held: int | None = None) -> Iterator[tuple[str, str]]:
+        for name, tag in self._sessions.entries(held):
             try:
                 yield validate_session_id(name), tag
             except InvalidSessionId:
@@ -278,7 +304,7 @@ class JSONStore(SessionStore):
         with self._guard("compaction"):
             if isinstance(self._segments, LocalFolder):
                 self._segments.path.mkdir(exist_ok=True)
-            done = compact(self._tagged_ids(), self._sessions, self._segments)
+            done = compact(self._tagged_ids(LISTING_HELD), self._sessions, self._segments)
         self._finished_since_compaction = 0
         logger.info(
             "store %s: compacted %d sessions into %d segments (%d already, %d skipped)",

@@ -102,6 +102,41 @@ def test_an_unusable_or_vanished_segment_only_slows_reads(tmp_path: Path) -> Non
     assert dict(store.iter_records()) == expected
 
 
+def test_a_foreign_line_in_a_segment_costs_only_its_own_session_a_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = JSONStore(tmp_path)
+    _fill(store, 40)
+    store.compact()
+    expected = _plain(tmp_path)
+    segment = next((tmp_path / "segments").iterdir())
+    lines = segment.read_bytes().split(b"\n")
+    lines[3] = b"not a segment line"
+    lines[5] = lines[5].replace(b'"tag":"', b'"tag":"0', 1)  # a version never listed
+    segment.write_bytes(b"\n".join(lines))
+
+    with caplog.at_level("WARNING", logger="session_core.stores._segments"):
+        assert dict(store.iter_records()) == expected
+    assert segment.name in caplog.text and "1 lines are not segment lines" in caplog.text
+
+
+def test_a_compaction_holding_few_listed_names_at_once_folds_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import session_core.stores.json as json_store
+
+    monkeypatch.setattr(json_store, "LISTING_HELD", 7)
+    store = JSONStore(tmp_path)
+    _fill(store, 250)
+    before = _everything(store)
+
+    done = store.compact()
+
+    assert (done.folded, done.skipped, done.segments) == (250 - 36, 36, 1)
+    assert _everything(store) == before
+    assert store.compact().already == 250 - 36
+
+
 def test_memory_store_refuses_compaction_naming_the_feature() -> None:
     store = MemoryJSONStore("compaction-refused")
     with pytest.raises(NotSupported) as caught:
