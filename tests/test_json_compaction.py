@@ -353,6 +353,19 @@ def test_query_skips_an_unusable_segment(tmp_path: Path) -> None:
     assert _query_all(store) == expected
 
 
+def test_two_copies_of_one_version_count_once(tmp_path: Path) -> None:
+    store = JSONStore(tmp_path)
+    _fill(store, 30)
+    expected = _query_all(store)
+    store.compact()
+    segment = next((tmp_path / "segments").iterdir())
+    first, last, _ = segment.name.split("~")
+    (tmp_path / "segments" / f"{first}~{last}~{'0' * 16}.ndjson").write_bytes(segment.read_bytes())
+
+    assert _query_all(store) == expected
+    assert [(row[0], row[4]) for row in expected] == list(store.iter_records())
+
+
 @pytest.mark.s3
 def test_s3_query_over_segments_reads_them_in_bulk(
     s3_server: S3Server, s3_bucket: str, s3_storage_options: dict[str, Any]
