@@ -19,6 +19,9 @@ store hides that:
   speed: measured here with DuckDB 2.0, opening a file reads its header *before* taking DuckDB's
   own lock, and 4 of 8 processes saving 500 sessions each died with ``Could not read enough
   bytes`` when another process checkpointed in that gap.
+* A write is durable once its commit is in DuckDB's write-ahead log, ``<file>.wal``: the file
+  is checkpointed when the log has grown (see :meth:`DuckDBStore._run`) and when a store that
+  wrote closes, so while writers are open the newest saves may live in the log alone.
 * An attach that still meets DuckDB's lock (a process outside this store, such as the DuckDB
   CLI, holds the file) is retried with jittered backoff (:mod:`session_core.stores._retry`). Either wait ends
   after ``timeout`` seconds with :class:`StoreTimeout`.
@@ -66,6 +69,9 @@ RECORD_PAGE_MAX = 16_000
 #: the first page of a filtered or newest-first read: ``list`` shows 20 rows, so it need not
 #: fetch 2,000; later pages double up to RECORD_PAGE
 FIRST_RECORD_PAGE = 64
+#: the write-ahead log's size beyond which a write checkpoints it into the file (see
+#: :meth:`DuckDBStore._run`): about 10 saves of a 600-byte record
+WAL_CHECKPOINT_BYTES = 8 * 1024
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS {db}.sessions (id VARCHAR PRIMARY KEY, record VARCHAR NOT NULL)",
@@ -88,7 +94,7 @@ def _process_engine() -> duckdb.DuckDBPyConnection:
         engine = _engines.get(pid)
         if engine is None:
             _engines.clear()  # the parent's engine, inherited through fork, is not ours to use
-            engine = _engines[pid] = duckdb.connect(":memory:")
+            engine = _engines[pid] = duckdb.connect(":memory:", config={"checkpoint_on_detach": "DISABLED"})
         return engine
 
 
@@ -116,11 +122,13 @@ class DuckDBStore(SessionStore):
             path, store="DuckDBStore", suffixes=DB_SUFFIXES, default_name=DEFAULT_FILENAME
         )
         self._timeout = float(timeout)
+        self._wal = self._db.with_name(self._db.name + ".wal")
         self._lock = StoreLock(self._db.with_name(self._db.name + ".lock"), self._timeout)
         self._alias = f"store_{uuid.uuid4().hex}"  # attachments are shared by the engine's cursors
         self._cursor: duckdb.DuckDBPyConnection | None = None
         self._cursor_pid = 0
         self._version: int | None = None
+        self._wrote = False  # a store that wrote checkpoints the log when it closes
         if self._db.exists():  # a read-only turn, no checkpoint: the usual open of a store
             self._version = self._run("format version read", self._read_version, write=False)
         if self._version is None:
@@ -154,15 +162,35 @@ class DuckDBStore(SessionStore):
             self._cursor_pid = os.getpid()
         return self._cursor
 
-    def _run(self, operation: str, work: Callable[[duckdb.DuckDBPyConnection], T], *, write: bool) -> T:
-        """Run ``work`` with the file attached as ``store``, in this store's turn."""
+    def _run(
+        self,
+        operation: str,
+        work: Callable[[duckdb.DuckDBPyConnection], T],
+        *,
+        write: bool,
+        checkpoint_above: int = WAL_CHECKPOINT_BYTES,
+    ) -> T:
+        """Run ``work`` with the file attached as ``store``, in this store's turn.
+
+        A write's commit stays in ``<file>.wal``, which DuckDB has fsynced when the commit
+        returns (so a save survives kill -9; a torn tail of the log left by a killed writer is
+        cut off by the next attach, tested at every 7th byte), and every later attach replays
+        it. A checkpoint at each detach (DuckDB's default) cost 3 fsyncs more per save: 4 in
+        all against the raw library's 1, and 4 processes saved at 0.41 of the raw rate. Now the
+        write that finds the log beyond ``checkpoint_above`` bytes checkpoints it, so a
+        reader never replays more than about 10 saves (about 0.06 ms each).
+        """
+        self._wrote = self._wrote or write
         attach = f"ATTACH ? AS {self._alias}" + ("" if write else " (READ_ONLY)")
 
         def attempt() -> T:
             conn = self._connection()
             conn.execute(attach, [str(self._db)])
             try:
-                return work(conn)
+                result = work(conn)
+                if write and self._wal.exists() and self._wal.stat().st_size > checkpoint_above:
+                    conn.execute(f"CHECKPOINT {self._alias}")
+                return result
             finally:
                 conn.execute(f"DETACH {self._alias}")
 
@@ -368,6 +396,13 @@ class DuckDBStore(SessionStore):
                 con.execute(f"DETACH {alias}")
 
     def _close(self) -> None:
-        if self._cursor is not None and self._cursor_pid == os.getpid():
-            self._cursor.close()
-        self._cursor = None
+        """Checkpoint the write-ahead log if this store wrote (a reader never writes), so that
+        once every process has closed the store its file alone holds every record: a copy of
+        it is whole, and damage to a leftover log cannot hide a save."""
+        try:
+            if self._wrote and self._wal.exists() and self._wal.stat().st_size:
+                self._run("checkpoint at close", lambda conn: None, write=True, checkpoint_above=0)
+        finally:
+            if self._cursor is not None and self._cursor_pid == os.getpid():
+                self._cursor.close()
+            self._cursor = None

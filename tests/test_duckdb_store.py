@@ -16,7 +16,7 @@ import pytest
 from session_core.conditions import Condition
 from session_core.errors import FormatVersionError, StoreError, StoreTimeout
 from session_core.stores import duckdb as duckdb_store
-from session_core.stores.duckdb import DEFAULT_FILENAME, ID_PAGE, DuckDBStore
+from session_core.stores.duckdb import DEFAULT_FILENAME, ID_PAGE, WAL_CHECKPOINT_BYTES, DuckDBStore
 from tests.subprocesses import finish, holding, run_all, start
 
 _WRITER = """
@@ -226,3 +226,60 @@ def test_newest_first_is_right_whatever_order_the_rows_were_written_in(
     assert newest() == expected
     assert newest(Condition(("even",), "eq", "true")) == [sid for sid in expected if int(sid[1:]) % 2 == 0]
     assert newest(Condition(("old",), "eq", "true")) == [sid for sid in expected if sid < "s30" or sid == "s31"]
+
+
+def test_the_write_ahead_log_is_checkpointed_once_it_outgrows_its_limit(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    wal = db.with_name(db.name + ".wal")
+    store = DuckDBStore(db)
+    sizes = []
+    for i in range(60):
+        store.write(f"s{i:02d}", {"i": i, "pad": "x" * 500})
+        sizes.append(wal.stat().st_size if wal.exists() else 0)
+
+    assert max(sizes) <= WAL_CHECKPOINT_BYTES + 1024  # the limit and the save that passed it
+    assert 0 < sizes[0] < WAL_CHECKPOINT_BYTES  # a lone save stays in the log
+    assert len(dict(DuckDBStore(db).iter_records())) == 60
+
+
+def test_a_torn_end_of_the_write_ahead_log_loses_only_the_save_in_flight(tmp_path: Path) -> None:
+    db = tmp_path / "runs.duckdb"
+    wal = db.with_name(db.name + ".wal")
+    store = DuckDBStore(db)
+    for i in range(3):
+        store.write(f"a{i}", {"i": i})
+    acknowledged = wal.stat().st_size
+    store.write("in-flight", {"pad": "y" * 300})
+    database, log = db.read_bytes(), wal.read_bytes()
+
+    for cut in range(acknowledged + 1, len(log), max(1, (len(log) - acknowledged) // 8)):
+        copy = tmp_path / f"cut-{cut}" / "runs.duckdb"
+        copy.parent.mkdir()
+        copy.write_bytes(database)
+        copy.with_name(copy.name + ".wal").write_bytes(log[:cut])  # as a writer killed mid-append left it
+        DuckDBStore(copy).write("after", {"ok": True})
+
+        assert dict(DuckDBStore(copy).iter_records()) == {
+            **{f"a{i}": {"i": i} for i in range(3)}, "after": {"ok": True}
+        }, f"log cut at byte {cut} of {len(log)}"
+
+
+def test_a_closed_writer_leaves_every_record_in_the_file_and_a_reader_leaves_the_log_alone(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "runs.duckdb"
+    wal = db.with_name(db.name + ".wal")
+    writer = DuckDBStore(db)
+    writer.write("s1", {"n": 1})
+    writer.write("s2", {"n": 2})
+    log, database = wal.read_bytes(), db.read_bytes()
+
+    with DuckDBStore(db) as reader:
+        assert dict(reader.iter_records()) == {"s1": {"n": 1}, "s2": {"n": 2}}
+    assert (wal.read_bytes(), db.read_bytes()) == (log, database)  # reading never writes
+
+    writer.close()
+    copy = tmp_path / "copy" / "runs.duckdb"
+    copy.parent.mkdir()
+    copy.write_bytes(db.read_bytes())  # the file alone, as a user copies it
+    assert dict(DuckDBStore(copy).iter_records()) == {"s1": {"n": 1}, "s2": {"n": 2}}
