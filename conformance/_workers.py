@@ -193,6 +193,7 @@ def share_one_location(spec: StoreSpec, sync: Any, me: int, other: int, listing:
         if dict(reader) != session_record(theirs[0]):
             problems.append(f"writer {me}: a new mapping of {theirs[0]} does not hold the other's record")
         reader.close()
+        sync.wait()  # both have read the other's sessions before either changes them
         store.write(theirs[0], {"overwritten by": me})
         store.delete(mine[1])
         sync.wait()
