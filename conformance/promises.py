@@ -46,7 +46,7 @@ PROMISES: tuple[Promise, ...] = (
     Promise(17, "an unknown session is SessionNotFound, never an empty or default record", ("SC-BAD-001", "SC-ISO-001", "SC-FRESH-001")),
     Promise(18, "a failing read is the toolkit's error naming the location, never 'not found'", ("SC-BAD-006",)),
     Promise(19, "a closed store refuses every operation", ("SC-BAD-003",)),
-    Promise(20, "a store in another format version is refused at open", ("SC-VER-001", "SC-VER-002")),
+    Promise(20, "a store in another format version is refused at open", ("SC-VER-001", "SC-VER-002", "SC-VER-003")),
     Promise(21, "capabilities hold both ways, as the instance declares them", ("SC-BAD-004", "SC-PERSIST-002")),
     Promise(22, "shared: processes with nothing in common share one location", ("SC-SHARED-001",)),
     Promise(23, "multiprocess: parallel writers lose nothing and readers see whole records", ("SC-CONC-001", "SC-CONC-002", "SC-CONC-003")),

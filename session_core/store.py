@@ -139,7 +139,7 @@ class SessionStore(MutableMapping[str, Any]):
             if create:
                 prepare_local(type(self), path)
             self._setup(path, **options)
-            found = self._stored_format_version()
+            found = self._format_version_at_open()
         if found is not None and found != self.FORMAT_VERSION:
             raise FormatVersionError(self.location, found, self.FORMAT_VERSION)
         if self._session_id is not None:
@@ -184,6 +184,15 @@ class SessionStore(MutableMapping[str, Any]):
     def _stored_format_version(self) -> int | None:
         """The format version recorded in the store, or ``None`` when nothing is stored yet."""
         return None
+
+    def _format_version_at_open(self) -> int | None:
+        """The version the open checks: :meth:`_stored_format_version` (this default).
+
+        A backend that checks the version together with its first operation, in the same round
+        trip, returns ``None`` until then; it raises :class:`FormatVersionError` itself before
+        that operation writes or returns anything, and at close when no operation came.
+        """
+        return self._stored_format_version()
 
     def _get(self, session_id: str) -> str | bytes | None:
         """The stored JSON text of one session, or ``None`` when absent."""
@@ -624,7 +633,8 @@ class SessionStore(MutableMapping[str, Any]):
         text = self._encode(session_id, record if type(record) is dict else dict(record))
         with self._guard(f"write of session {session_id!r}"):
             self._put(session_id, text)
-        logger.debug("store %s: saved session %s (%d bytes)", self.location, session_id, len(text))
+        if logger.isEnabledFor(logging.DEBUG):  # the location may take work to describe
+            logger.debug("store %s: saved session %s (%d bytes)", self.location, session_id, len(text))
 
     def write_many(
         self,
@@ -676,7 +686,8 @@ class SessionStore(MutableMapping[str, Any]):
     def _flush_batch(self, batch: list[tuple[str, str]]) -> int:
         with self._guard(f"batch write of {len(batch)} sessions"):
             self._put_many(batch)
-        logger.debug("store %s: wrote a batch of %d sessions", self.location, len(batch))
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("store %s: wrote a batch of %d sessions", self.location, len(batch))
         return len(batch)
 
     def delete(self, session_id: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from session_core import values
+from session_core.errors import FormatVersionError
 from session_core.ids import validate_session_id
 from session_core.store import Capabilities
 from session_core.stores.sqlite import SQLiteStore
@@ -421,6 +422,20 @@ class IgnoresFormatVersionStore(SQLiteStore):
 
     def _stored_format_version(self) -> int | None:
         return None
+
+
+@breaks(20, "SC-VER-003")
+class ChecksFormatVersionAtCloseStore(SQLiteStore):
+    """Checks the format version only at close ("one query fewer at open"), after what it let through."""
+
+    def _format_version_at_open(self) -> int | None:
+        return None
+
+    def _close(self) -> None:
+        found = self._stored_format_version()
+        super()._close()
+        if found is not None and found != self.FORMAT_VERSION:
+            raise FormatVersionError(self.location, found, self.FORMAT_VERSION)
 
 
 @breaks(20, "SC-VER-002")
