@@ -32,8 +32,9 @@ How it keeps the contracts:
   checks the version at close. A reader (``create=False``) checks at open.
 * Schema creation takes a transaction-scoped advisory lock, so several processes and machines
   opening a fresh database at once create it once, without unique-violation races.
-* Listing and ``iter_records`` run a server-side cursor on a reader connection of their own, in
-  a read-only transaction: memory stays flat and saves made during a listing commit at once.
+* Listing and ``iter_records`` stream one statement's rows in chunks (a filtered read: a
+  server-side cursor) on a reader connection of their own: memory stays flat and saves made
+  during a listing commit at once.
 * A dropped connection (server restart, idle timeout) is reconnected once per operation; a server
   that is down becomes :class:`~session_core.errors.StoreError` naming host and database, so a
   run spools its record. Passwords (URL, ``password=``, ``PGPASSWORD``) are scrubbed from every
@@ -157,7 +158,8 @@ class PostgresStore(SessionStore):
         return self._connect()
 
     def _give_back(self, conn: psycopg.Connection[Any]) -> None:
-        if self._closed or conn.broken or self._pid != os.getpid():
+        idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if self._closed or conn.broken or not idle or self._pid != os.getpid():
             conn.close()
         else:
             self._idle.append(conn)
@@ -324,11 +326,11 @@ class PostgresStore(SessionStore):
         return self._execute(self._sql.delete, [session_id]).rowcount > 0
 
     def _iter_ids(self) -> Iterator[str]:
-        for (session_id,) in self._stream(self._sql.ids):
+        for (session_id,) in self._stream(self._sql.ids, whole=True):
             yield session_id
 
     def _iter_items(self) -> Iterator[tuple[str, str]]:
-        yield from self._stream(self._sql.items)
+        yield from self._stream(self._sql.items, whole=True)
 
     def _iter_items_where(
         self, conditions: Sequence[Condition], newest_first: bool
@@ -344,18 +346,31 @@ class PostgresStore(SessionStore):
         query = self._sql.items_where + sql.SQL(where) + sql.SQL(" ORDER BY id DESC" if newest_first else " ORDER BY id")
         return self._stream(query, parameters)
 
-    def _stream(self, query: sql.Composed, parameters: Sequence[str] = ()) -> Iterator[tuple[Any, ...]]:
-        """Rows of ``query`` through a server-side cursor, in a transaction on a borrowed connection."""
+    def _stream(
+        self, query: sql.Composed, parameters: Sequence[str] = (), whole: bool = False
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``query``, :data:`FETCH_ROWS` at a time, on a borrowed connection.
+
+        A listing read ``whole`` (every id, every record) is one statement whose rows the server
+        sends in chunks as fast as this process takes them (libpq 17's chunked rows): the server
+        reads on while this process decodes, where a cursor would wait for each ``FETCH``.
+        Abandoning it early costs a cancel request, so a filtered read, which ``list`` and the
+        run browser stop after a page, goes through a server-side cursor in a transaction (as
+        does every read on an older libpq).
+        """
         conn = self._borrow()
         try:
             self._ensure_version(conn)
+            if whole and _chunked_rows_supported():
+                yield from conn.cursor().stream(query, parameters, size=FETCH_ROWS)
+                return
             with conn.transaction(), conn.cursor(name="session_core_listing") as cursor:
                 cursor.execute(query, parameters)
                 while rows := cursor.fetchmany(FETCH_ROWS):
                     yield from rows
         except psycopg.Error as exc:
             raise self._scrubbed(exc) from None
-        finally:  # an abandoned listing rolled back its transaction above; the connection is reusable
+        finally:  # an abandoned read was cancelled or rolled back above; the connection is reusable
             self._give_back(conn)
 
     def _close(self) -> None:
@@ -375,6 +390,13 @@ class PostgresStore(SessionStore):
 def _pipeline_supported() -> bool:
     """Whether this libpq has pipeline mode (14 and newer; psycopg's binary wheels do)."""
     return psycopg.Pipeline.is_supported()
+
+
+@functools.cache
+def _chunked_rows_supported() -> bool:
+    """Whether this libpq sends a result in chunks of rows (17 and newer; psycopg's binary
+    wheels do)."""
+    return psycopg.pq.version() >= 170000
 
 
 @functools.lru_cache(maxsize=64)

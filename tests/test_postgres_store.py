@@ -180,6 +180,19 @@ def test_saves_during_a_listing_commit_at_once(pg_server: PostgresServer, pg_url
         assert sum(1 for _ in listing) == 4999
 
 
+def test_a_whole_listing_abandoned_early_leaves_the_store_usable(pg_url: str) -> None:
+    """A whole listing streams one statement; stopping it early cancels that statement."""
+    with PostgresStore(pg_url) as store:
+        store.write_many([(f"a-{n:05d}", {"n": n}) for n in range(20_000)])
+        for _ in range(3):
+            records = store.iter_records()
+            assert next(records) == ("a-00000", {"n": 0})
+            records.close()
+        store.write("b-after", {"n": -1})
+        assert store.load("b-after") == {"n": -1}
+        assert sum(1 for _ in store.session_ids()) == 20_001
+
+
 # ---------------------------------------------------------------------- many processes
 
 OPEN_FRESH = """
