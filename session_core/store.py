@@ -332,15 +332,19 @@ class SessionStore(MutableMapping[str, Any]):
                 logger.debug("store %s: %s failed:\n%s", self.location, operation, detail)
             raise StoreError(self.location, operation, exc, known=self._secrets) from exc
 
-    def _decode(self, session_id: str, text: str | bytes) -> dict[str, Any]:
-        """Decode one stored record within the limits of :mod:`session_core.values`.
+    def _decode(
+        self, session_id: str, text: str | bytes,
+        decode: Callable[[str | bytes, int], dict[str, Any]] = values.decode,
+    ) -> dict[str, Any]:
+        """Decode one stored record within the limits of :mod:`session_core.values`, by
+        ``decode`` (:func:`values.decode`, or :func:`values.batch_decoder`'s for a stream).
 
         Raises:
             CorruptRecord: not a JSON object, or beyond the limits (too deep, too big, an int
                 too long); never ``RecursionError``.
         """
         try:
-            return values.decode(text, self.MAX_RECORD_BYTES)
+            return decode(text, self.MAX_RECORD_BYTES)
         except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
             raise CorruptRecord(self.location, session_id, exc) from None
 
@@ -430,9 +434,10 @@ class SessionStore(MutableMapping[str, Any]):
         return self._stream_reporting(on_error or self._log_bad_record)
 
     def _stream_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        decode = values.batch_decoder()
         with self._guard("listing"):
             for session_id, text in self._iter_items():
-                yield session_id, self._decode(session_id, text)
+                yield session_id, self._decode(session_id, text, decode)
 
     def _log_bad_record(self, session_id: str, error: SessionCoreError) -> None:
         logger.warning("%s: session %s is unreadable and was skipped: %s", self.location, session_id, error)
@@ -447,6 +452,7 @@ class SessionStore(MutableMapping[str, Any]):
         last: str | None = None
         failed: CorruptRecord | None = None  # raised by the backend's stream for one record
         items = self._iter_items()
+        decode = values.batch_decoder()
         with _releasing(items):
             while True:
                 try:
@@ -465,7 +471,7 @@ class SessionStore(MutableMapping[str, Any]):
                 session_id, text = item
                 last = session_id
                 try:
-                    record = self._decode(session_id, text)
+                    record = self._decode(session_id, text, decode)
                 except CorruptRecord as exc:
                     on_error(session_id, exc)
                     continue

@@ -374,6 +374,68 @@ def decode(text: str | bytes, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> dict
     return record
 
 
+def batch_decoder() -> Callable[[str | bytes, int], dict[str, Any]]:
+    """The fastest installed decoder with the contract of :func:`decode`, for streams of records.
+
+    With orjson installed (the ``fast`` extra) this is :func:`_decode_with_orjson`, about twice
+    as fast per record; otherwise :func:`decode` itself. Only streams of records use it:
+    importing orjson costs a few ms, which reading one record should not pay.
+    """
+    try:
+        import orjson
+    except ImportError:
+        return decode
+    return functools.partial(_decode_with_orjson, orjson.loads)
+
+
+def _decode_with_orjson(
+    loads: Callable[[str], Any], text: str | bytes, max_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> dict[str, Any]:
+    """:func:`decode` through orjson, for the records that orjson reads exactly as the stdlib.
+
+    orjson refuses what :func:`decode` refuses or reads differently: NaN and infinity literals,
+    numbers beyond a double, lone surrogates (escaped or not), trailing data, nesting beyond
+    1,024 levels. It reads an int beyond 64 bits as a float, so its record is kept only when it
+    holds no float of magnitude 2**63 or more (what such an int becomes; a record that really
+    holds one pays the stdlib path). Anything else, and any text that is not a ``str`` well
+    under ``max_bytes``, goes through :func:`decode` itself, which gives the exact value or
+    error. The depth limit is checked as :func:`decode` checks it.
+
+    Raises:
+        ValueError: as :func:`decode`.
+    """
+    if type(text) is not str or len(text) * 4 > max_bytes:
+        return decode(text, max_bytes)
+    try:
+        record = loads(text)
+    except ValueError:  # orjson.JSONDecodeError is a ValueError
+        return decode(text, max_bytes)
+    if type(record) is not dict or _holds_huge_float(record):
+        return decode(text, max_bytes)
+    if _may_be_deep(text):
+        _check_depth(record)
+    return record
+
+
+_HUGE = 2.0**63
+
+
+def _holds_huge_float(record: dict[str, Any]) -> bool:
+    """Whether a float of magnitude 2**63 or more is anywhere in ``record`` (iterative)."""
+    stack: list[Any] = [record]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        for child in node.values() if type(node) is dict else node:
+            kind = type(child)
+            if kind is float:
+                if not -_HUGE < child < _HUGE:
+                    return True
+            elif kind is dict or kind is list:
+                push(child)
+    return False
+
+
 def _scan_object(text: str) -> Any:
     """``json.loads(text)`` with the record's rules, without the whitespace matching around it.
 
