@@ -128,7 +128,7 @@ class PostgresStore(SessionStore):
         self._version: int | None = None
         #: no operation has run since the open: :meth:`_close` checks the version then
         self._unchecked = True
-        if self.may_create:  # the first operation checks the version, in its own round trip
+        if self.may_create:  # the first operation checks the version, in the same round trip
             self._give_back(self._connect())
         else:  # a reader (list, show, query...): a missing store is said at open, nothing created
             self._run(self._ensure_version)
