@@ -77,24 +77,19 @@ def encode(copies: Iterable[tuple[str, str, bytes]]) -> bytes:
     return b"".join(lines)
 
 
-def decode(data: bytes) -> dict[str, bytes]:
-    """``{id: line}`` of a segment's content, each line checked only when it is used
-    (:func:`copy_in`), by comparing its start with the id and tag the listing gives: cheaper
-    than parsing every line's id and tag apart, and a line never used is never checked.
-
-    A line that is not a segment line never yields a copy (its session is read from its
-    object); such lines are counted and logged by :class:`SegmentIndex`.
+def decode(data: bytes) -> tuple[dict[str, bytes], int]:
+    """``{id: line}`` of a segment's content, and how many of its lines do not even start as a
+    segment line. Each line is checked only when it is used (:func:`copy_in`), by comparing its
+    start with the id and tag the listing gives: cheaper than parsing every line's id and tag
+    apart, and a line never used is never checked. A line that is not a segment line never
+    yields a copy (its session is read from its object).
     """
     lines = data.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
-    return dict(zip([line[_ID_START : line.find(b'"', _ID_START)].decode("utf-8", "replace") for line in lines], lines))
-
-
-def foreign_lines(data: bytes) -> int:
-    """How many lines of a segment's content do not even start as a segment line."""
-    lines = data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
-    return lines - data.count(b"\n" + _LINE_START) - data.startswith(_LINE_START)
+    starts = data.count(b"\n" + _LINE_START) + data.startswith(_LINE_START)
+    ids = [line[_ID_START : line.find(b'"', _ID_START)].decode("utf-8", "replace") for line in lines]
+    return dict(zip(ids, lines)), len(lines) - starts
 
 
 def copy_in(line: bytes, session_id: str, tag: str) -> bytes | None:
@@ -158,8 +153,8 @@ class SegmentIndex:
         data = self._folder.read(name)
         if data is None:  # removed since it was listed: the per-session objects remain
             return None
-        copies = decode(data)
-        if bad := foreign_lines(data):
+        copies, bad = decode(data)
+        if bad:
             logger.warning("segment %s: %d lines are not segment lines (their sessions are read one by one)", name, bad)
         return copies
 

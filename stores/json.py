@@ -104,6 +104,15 @@ def capabilities_for(fs_protocols: set[str], local: bool) -> Capabilities:
     return OTHER_FILESYSTEM
 
 
+def _text(data: bytes) -> str | bytes:
+    """A stored record as the core's stream decoder reads it fastest: ``str``. Bytes that are
+    not UTF-8 stay bytes, so that decoding them reports that one session as corrupt."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 class JSONStore(SessionStore):
     """Sessions as JSON documents, one per session, on a local folder, memory or object storage.
 
@@ -238,16 +247,17 @@ class JSONStore(SessionStore):
             f"WHERE regexp_full_match(parse_filename(filename), '{SQL_ID_PATTERN}')"
         )
 
-    def _iter_items(self) -> Iterator[tuple[str, bytes]]:
+    def _iter_items(self) -> Iterator[tuple[str, str | bytes]]:
         index = SegmentIndex(self._segments, self._segments.names()) if self._compactable else None
         if not index:
             ids = self._iter_ids()
             while page := list(islice(ids, READ_PAGE)):
-                yield from self._sessions.read_many(page)
+                for session_id, data in self._sessions.read_many(page):
+                    yield session_id, _text(data)
             return
         yield from self._copies_or_objects(index)
 
-    def _copies_or_objects(self, index: SegmentIndex) -> Iterator[tuple[str, bytes]]:
+    def _copies_or_objects(self, index: SegmentIndex) -> Iterator[tuple[str, str | bytes]]:
         """Every listed session: its segment copy when one holds its current version, else its
         object. Objects are read :data:`READ_PAGE` at a time (concurrent GETs on object
         storage); a copy waits only while an earlier object is still to be read, so that ids
@@ -258,7 +268,7 @@ class JSONStore(SessionStore):
         for session_id, tag in self._tagged_ids():
             copy = find(session_id, tag)
             if copy is not None and not waiting:
-                yield session_id, copy
+                yield session_id, _text(copy)
                 continue
             waiting.append((session_id, copy))
             if copy is None:
@@ -268,14 +278,16 @@ class JSONStore(SessionStore):
                 waiting, missing = [], []
         yield from self._with_objects(waiting, missing)
 
-    def _with_objects(self, waiting: list[tuple[str, bytes | None]], missing: list[str]) -> Iterator[tuple[str, bytes]]:
+    def _with_objects(
+        self, waiting: list[tuple[str, bytes | None]], missing: list[str]
+    ) -> Iterator[tuple[str, str | bytes]]:
         """``waiting`` in order, each ``None`` copy replaced by its object (left out when the
         object was removed since it was listed)."""
         objects = dict(self._sessions.read_many(missing))
         for session_id, copy in waiting:
             data = copy if copy is not None else objects.get(session_id)
             if data is not None:
-                yield session_id, data
+                yield session_id, _text(data)
 
     def _tagged_ids(self, held: int | None = None) -> Iterator[tuple[str, str]]:
         for name, tag in self._sessions.entries(held):

@@ -199,7 +199,7 @@ class TrustsStaleSegmentCopiesStore(JSONStore):
             data = self._segments.read(name)
             if data is not None:
                 copies.update((session_id, line[line.index(b',"record":') + 10 : -1])
-                              for session_id, line in decode(data).items())
+                              for session_id, line in decode(data)[0].items())
         for session_id in self._iter_ids():
             data = copies.get(session_id) or self._sessions.read(session_id)
             if data is not None:
