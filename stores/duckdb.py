@@ -28,8 +28,9 @@ store hides that:
 
 Listing fetches ids in keyset pages (``WHERE id > last ORDER BY id LIMIT n``) and records in id
 ranges between boundaries found once, each page in its own turn, so a long ``list`` never holds
-the file that writers wait for. The first page of a newest-first read (``list``) is found among
-the file's last rows and read by id range, so its cost does not grow with the store. A batch write is one
+the file that writers wait for. The first pages of a newest-first read (``list``, the run
+browser) are found among the file's last rows and read by id range, so their cost hardly grows
+with the store. A batch write is one
 ``INSERT OR REPLACE ... SELECT unnest(?), unnest(?)`` of two lists: one statement, one
 transaction, several times faster than ``executemany``.
 """
@@ -68,7 +69,11 @@ RECORD_PAGE = 2_000
 RECORD_PAGE_MAX = 16_000
 #: the first page of a filtered or newest-first read: ``list`` shows 20 rows, so it need not
 #: fetch 2,000; later pages double up to RECORD_PAGE
-FIRST_RECORD_PAGE = 64
+FIRST_RECORD_PAGE = 32
+#: newest-first pages up to this size come from the file's last rows
+#: (:meth:`DuckDBStore._newest_rows`): 32 and 64 rows, so ``list`` (20 rows) and the run
+#: browser's first page (50) are read by id range; a larger page costs as much either way
+NEWEST_PAGE_MAX = 64
 #: the write-ahead log's size beyond which a write checkpoints it into the file (see
 #: :meth:`DuckDBStore._run`): about 10 saves of a 600-byte record
 WAL_CHECKPOINT_BYTES = 8 * 1024
@@ -300,7 +305,7 @@ class DuckDBStore(SessionStore):
         self, conditions: Sequence[Condition], newest_first: bool
     ) -> Iterator[tuple[str, str]]:
         """The conditions as a WHERE over ``json_extract_string`` (a row that is not JSON
-        passes), in keyset pages; newest first, the first page comes from :meth:`_newest_rows`."""
+        passes), in keyset pages; newest first, the first pages come from :meth:`_newest_rows`."""
         where, parameters = render_where(  # a record that is not valid JSON passes, to be reported
             conditions, lambda path: f"(CASE WHEN json_valid(record) THEN json_extract_string(record, {path}) END)",
             key="id", unreadable="CASE WHEN json_valid(record) THEN json_type(record) <> 'OBJECT' ELSE true END",
@@ -332,7 +337,9 @@ class DuckDBStore(SessionStore):
             query = select.format(keyset=keyset, limit=limit)
 
             def page(conn: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
-                newest = self._newest_rows(conn, columns, where, parameters, limit) if descending and not keyset else None
+                newest = None
+                if descending and limit <= NEWEST_PAGE_MAX:
+                    newest = self._newest_rows(conn, columns, f"{keyset}({where})", arguments, limit)
                 return conn.execute(query, arguments).fetchall() if newest is None else newest
 
             rows = self._run("listing", page, write=False)
@@ -347,8 +354,9 @@ class DuckDBStore(SessionStore):
     def _newest_rows(
         self, conn: duckdb.DuckDBPyConnection, columns: str, where: str, parameters: Sequence[str], limit: int
     ) -> list[tuple[Any, ...]] | None:
-        """``columns`` of the ``limit`` newest rows matching ``where``, read without a pass over the table;
-        ``None`` when the file's last :attr:`BATCH_SIZE` rows hold fewer matches than that.
+        """``columns`` of the ``limit`` newest rows matching ``where`` (which holds the page's
+        keyset), read without a pass over the table; ``None`` when the file's last
+        :attr:`BATCH_SIZE` rows hold fewer matches than that.
 
         ``ORDER BY id DESC LIMIT n`` reads the id of every row (DuckDB's row-group statistics
         keep an 8-byte prefix of a string, the same for every id of a day) and, beyond 50 rows
