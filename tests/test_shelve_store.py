@@ -136,10 +136,9 @@ def test_the_format_version_is_stored_and_checked(tmp_path: Path) -> None:
 
 
 _HOLD_LOCK = """
-import sys
-from pathlib import Path
-from session_core.stores._filelock import StoreLock
-with StoreLock(Path(sys.argv[1]), timeout=5).hold("holder", "hold"):
+import sys, filelock
+lock = filelock.FileLock(sys.argv[1])
+with lock:
     print("ready", flush=True)
     sys.stdin.read()
 """
