@@ -11,7 +11,6 @@ kilobytes of buffer per run.
 from __future__ import annotations
 
 import heapq
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from itertools import islice
@@ -43,6 +42,8 @@ def sorted_bounded(names: Iterable[str], held: int) -> Iterator[str]:
 
 def _spill(stack: ExitStack, run: list[str]) -> IO[str]:
     """``run`` written to a new anonymous temporary file, rewound for reading."""
+    import tempfile  # only a compaction of a large folder spills: opening a store does not pay for it (and shutil)
+
     file = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n"))
     file.writelines(f"{name}\n" for name in run)
     file.seek(0)
