@@ -159,6 +159,32 @@ def test_records_stream_in_growing_pages_that_let_writers_in_between(
                               "wx-0000": {"writer": "x", "i": 0, "note": ""}}
 
 
+def test_filtered_reads_go_by_id_ranges_both_ways_each_match_once_and_let_writers_in_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tiny pages: ranges of 3, 6, 12 matches; newest first, keyset pages of 2 and 3 rows, then ranges
+    monkeypatch.setattr(duckdb_store, "RECORD_PAGE", 3)
+    monkeypatch.setattr(duckdb_store, "RECORD_PAGE_MAX", 12)
+    monkeypatch.setattr(duckdb_store, "FIRST_RECORD_PAGE", 2)
+    monkeypatch.setattr(duckdb_store, "NEWEST_PAGE_MAX", 3)
+    store = DuckDBStore(tmp_path / "runs.duckdb")
+    store.write_many((f"s{i:02d}", {"i": i, "even": i % 2 == 0}) for i in range(60))
+    even = [Condition(("even",), "eq", "true")]
+    evens = [f"s{i:02d}" for i in range(0, 60, 2)]
+
+    oldest_first = store.iter_matching(even, newest_first=False)
+    first = next(oldest_first)
+    store.write("s99", {"even": True})  # beyond every range read so far: read when its range comes
+    store.write("r00", {"even": True})  # before them: not read
+    assert [first[0], *(sid for sid, _ in oldest_first)] == [*evens, "s99"]
+
+    newest_first = store.iter_matching(even, newest_first=True)
+    first = next(newest_first)
+    store.write("q00", {"even": True})  # below every id: read at the end
+    store.write("s98", {"even": False})  # does not match
+    assert [first[0], *(sid for sid, _ in newest_first)] == ["s99", *reversed(evens), "r00", "q00"]
+
+
 def test_the_format_version_lives_in_the_meta_table(tmp_path: Path) -> None:
     db = tmp_path / "runs.duckdb"
     assert DuckDBStore(db).format_version() == DuckDBStore.FORMAT_VERSION
