@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -37,12 +37,16 @@ def temp_name(name: str) -> str:
     return f".{name}.{os.getpid()}.{os.urandom(8).hex()}.tmp"
 
 
-def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
+def write_atomic(
+    path: Path, data: bytes, *, sync_folder: bool = True, replace: Callable[[Path, Path], None] = os.replace
+) -> None:
     """Replace ``path`` with ``data`` atomically and durably.
 
     Args:
         sync_folder: fsync the folder after the rename; a batch passes ``False`` and calls
             :func:`fsync_folder` once at its end.
+        replace: renames the written temporary file over ``path``; a folder whose files are
+            also removed conditionally renames under its lock (``stores._fsspec.LocalFolder``).
 
     Raises:
         OSError: the folder is missing or unwritable, the disk is full, ...; the temporary file
@@ -55,7 +59,7 @@ def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from session_core.atomic import TEMP_NAME, fsync_folder, sweep_temp_files, write_atomic
+from session_core.atomic import TEMP_NAME, fsync_folder, sweep_temp_files, temp_name, write_atomic
 
 from ._external_sort import sorted_bounded
 
@@ -35,11 +35,22 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Protocols whose writes replace a whole object at once (no partial object is ever visible),
-#: and whose "folders" need no creating.
 #: DuckDB glob of a folder's files without dot files (temporary files start with a dot).
 DUCKDB_NO_DOT_FILES = "[!.]*"
 
+#: A local tombstone links to this empty file of its folder (a dot file: never listed).
+TOMBSTONE_NAME = ".tombstone"
+#: The lock file of a guarded local folder, and how long a waiter waits for it (seconds; it
+#: is held for one rename or one check-and-remove).
+LOCK_NAME = ".lock"
+LOCK_TIMEOUT = 30.0
+#: Conditional removals made per hold of a local folder's lock.
+LOCK_CHUNK = 100
+#: Conditional removals sent to S3 at once (one request each).
+REMOVALS_AT_ONCE = 16
+
+#: Protocols whose writes replace a whole object at once (no partial object is ever visible),
+#: and whose "folders" need no creating.
 OBJECT_STORE_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
 
 #: botocore settings the store uses for S3 unless the caller's ``config_kwargs`` set them. s3fs
@@ -72,8 +83,9 @@ class Folder(Protocol):
     def remove(self, name: str) -> bool:
         """Remove ``name``; ``False`` when it did not exist."""
 
-    def names(self) -> Iterator[str]:
-        """Stream every file name in ascending order (temporary files excluded)."""
+    def names(self, held: int | None = None) -> Iterator[str]:
+        """Stream every file name in ascending order (temporary files excluded). ``held``
+        bounds the names a listing that must sort them keeps in memory (``None``: no bound)."""
 
     def duckdb_glob(self, con: Any) -> str:
         """A glob DuckDB's readers expand to every file of the folder (dot files excluded),
@@ -83,17 +95,26 @@ class Folder(Protocol):
         """The paths DuckDB's readers open for ``names``, registering the filesystem with
         ``con`` when DuckDB cannot reach it by itself."""
 
-    def entries(self, held: int | None = None) -> Iterator[tuple[str, str]]:
-        """Stream ``(name, version tag)`` in ascending name order, from the listing alone.
+    def listing(self) -> Iterator[tuple[str, bool]]:
+        """Stream ``(name, is a tombstone)`` in ascending name order, from the listing alone.
 
-        The tag of a file changes whenever its content is replaced; :meth:`read_tagged` gives
-        the same tag for the content it read. ``held`` bounds the names a listing that must
-        sort them keeps in memory (``None``: no bound). Raises :class:`NotImplementedError`
-        where the filesystem's listing carries no such tag (only local folders and S3 have
-        one)."""
+        A tombstone (:meth:`write_tombstone`) says a session was deleted; it reads as empty."""
 
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
-        """``(name, content, tag)`` for each existing name, the tag being that of this content."""
+        """``(name, content, tag)`` for each existing name, the tag being that of this content
+        (what :meth:`write_if` and :meth:`remove_many_if` compare with); a tombstone's content
+        is empty."""
+
+    def write_if(self, name: str, data: bytes, tag: str | None) -> bool:
+        """Replace ``name`` with ``data`` only while its tag is ``tag`` (``None``: only while
+        ``name`` does not exist); ``False``, and nothing written, otherwise."""
+
+    def remove_many_if(self, items: list[tuple[str, str]]) -> int:
+        """Remove each ``(name, tag)``'s file only while its tag is ``tag``; how many were not
+        removed (changed since, or already gone)."""
+
+    def write_tombstone(self, name: str) -> None:
+        """Replace ``name`` with a tombstone in one step (see :meth:`listing`)."""
 
 
 def protocols(fs: AbstractFileSystem | LocalPaths) -> set[str]:
@@ -160,20 +181,24 @@ def open_filesystem(url: str, storage_options: Mapping[str, Any]) -> tuple[Abstr
     return fs, root.rstrip("/") or root
 
 
-def open_folder(fs: AbstractFileSystem | LocalPaths, path: str, *, temp_max_age: float, create: bool = True) -> Folder:
+def open_folder(
+    fs: AbstractFileSystem | LocalPaths, path: str, *, temp_max_age: float, create: bool = True, guarded: bool = False
+) -> Folder:
     """A :class:`LocalFolder` for the local filesystem, else a :class:`FsspecFolder`.
 
-    With ``create=False`` nothing is created: a missing folder lists as empty.
+    With ``create=False`` nothing is created: a missing folder lists as empty. ``guarded``: a
+    local folder whose files are also replaced or removed conditionally (see
+    :class:`LocalFolder`); object storage needs no guard (its requests are conditional).
 
     Raises:
         OSError: the folder cannot be created (a regular file in the way, no permission).
     """
     if fs is LOCAL:
-        return LocalFolder(Path(path), temp_max_age=temp_max_age, create=create)
+        return LocalFolder(Path(path), temp_max_age=temp_max_age, create=create, guarded=guarded)
     from fsspec.implementations.local import LocalFileSystem
 
     if isinstance(fs, LocalFileSystem):
-        return LocalFolder(Path(path), temp_max_age=temp_max_age, create=create)
+        return LocalFolder(Path(path), temp_max_age=temp_max_age, create=create, guarded=guarded)
     return FsspecFolder(fs, path, create=create)
 
 
@@ -195,6 +220,20 @@ def is_unreachable(exc: BaseException) -> bool:
     return False
 
 
+def _condition_failed(exc: BaseException) -> bool:
+    """True when S3 refused a conditional request because its condition did not hold: 412
+    Precondition Failed, 409 ConditionalRequestConflict, or 404 NoSuchKey (the object is gone)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        error = (getattr(current, "response", None) or {}).get("Error", {})
+        if error.get("Code") in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey", "412", "404"):
+            return True
+        seen.add(id(current))
+        current = current.__cause__
+    return False
+
+
 def _missing_bucket(exc: FileNotFoundError) -> str | None:
     """The bucket name when s3fs's FileNotFoundError means NoSuchBucket (not NoSuchKey)."""
     response = getattr(exc.__cause__, "response", None) or {}
@@ -209,13 +248,34 @@ class LocalFolder:
         path: the folder (created when missing).
         temp_max_age: seconds after which a temporary file is taken as left by a killed writer
             and removed when the folder is listed.
+        guarded: files are also replaced or removed *conditionally* (:meth:`write_if`,
+            :meth:`remove_if`): every rename into the folder and every such check-and-act then
+            holds the folder's lock file (``.lock``, a few microseconds each), which is what makes
+            the check and the act one step, as S3's conditional requests are.
     """
 
-    def __init__(self, path: Path, *, temp_max_age: float, create: bool = True) -> None:
+    def __init__(self, path: Path, *, temp_max_age: float, create: bool = True, guarded: bool = False) -> None:
         self.path = path
         self.temp_max_age = temp_max_age
+        self._guarded = guarded
+        self._lock: Any = None
         if create:
             path.mkdir(parents=True, exist_ok=True)
+
+    def _locked(self) -> Any:
+        """The folder's lock held for a block (made at first use: ``filelock`` is imported then)."""
+        if self._lock is None:
+            from ._filelock import StoreLock
+
+            self._lock = StoreLock(self.path / LOCK_NAME, timeout=LOCK_TIMEOUT)
+        return self._lock.hold(str(self.path), "replace a file")
+
+    def _replace(self, source: Path, target: Path) -> None:
+        if not self._guarded:
+            os.replace(source, target)
+            return
+        with self._locked():
+            os.replace(source, target)
 
     def read(self, name: str) -> bytes | None:
         try:
@@ -230,12 +290,54 @@ class LocalFolder:
                 yield name, data
 
     def write(self, name: str, data: bytes) -> None:
-        write_atomic(self.path / name, data)
+        write_atomic(self.path / name, data, replace=self._replace)
 
     def write_many(self, items: Mapping[str, bytes]) -> None:
         for name, data in items.items():
-            write_atomic(self.path / name, data, sync_folder=False)
+            write_atomic(self.path / name, data, sync_folder=False, replace=self._replace)
         fsync_folder(self.path)
+
+    def write_if(self, name: str, data: bytes, tag: str | None) -> bool:
+        with self._locked():
+            if self._tag(name) != tag:
+                return False
+            write_atomic(self.path / name, data)
+        return True
+
+    def remove_many_if(self, items: list[tuple[str, str]]) -> int:
+        """Each check and removal under the lock, held for :data:`LOCK_CHUNK` at a time so that
+        saves wait microseconds; one folder fsync at the end."""
+        kept = 0
+        for start in range(0, len(items), LOCK_CHUNK):
+            with self._locked():
+                for name, tag in items[start : start + LOCK_CHUNK]:
+                    if self._tag(name) == tag:
+                        os.remove(self.path / name)
+                    else:
+                        kept += 1
+        fsync_folder(self.path)
+        return kept
+
+    def write_tombstone(self, name: str) -> None:
+        """A symbolic link to the folder's empty ``.tombstone`` file: listings tell it from a
+        record by the entry's type alone (no ``stat``), and reading it gives empty content."""
+        empty = self.path / TOMBSTONE_NAME
+        if not empty.exists():
+            write_atomic(empty, b"")
+        link = self.path / temp_name(name)
+        os.symlink(TOMBSTONE_NAME, link)
+        try:
+            self._replace(link, self.path / name)
+        except BaseException:
+            link.unlink(missing_ok=True)
+            raise
+        fsync_folder(self.path)
+
+    def _tag(self, name: str) -> str | None:
+        try:
+            return local_tag(os.lstat(self.path / name))
+        except FileNotFoundError:
+            return None
 
     def remove(self, name: str) -> bool:
         try:
@@ -253,53 +355,49 @@ class LocalFolder:
         """DuckDB reads local files itself; nothing to register."""
         return [os.path.join(self.path, name) for name in names]
 
-    def names(self) -> Iterator[str]:
+    def names(self, held: int | None = None) -> Iterator[str]:
         """Sorted names. A folder cannot be listed in order, so the names (not the files)
-        are held in memory to sort them: about 100 bytes per session.
+        are held in memory to sort them: about 100 bytes per session, or at most ``held``,
+        sorted runs spilling to temporary files beyond (:mod:`._external_sort`), so that a
+        compaction's memory stays flat however many sessions the folder holds.
 
         Every entry not starting with a dot is listed, whatever its type: an entry that cannot
         be read as a record (a folder in a record's place) must fail when it is read, not
         vanish from the listing as if the session did not exist."""
+        scanned = (name for name, _ in self._scan())
+        yield from sorted(scanned) if held is None else sorted_bounded(scanned, held)
+
+    def listing(self) -> Iterator[tuple[str, bool]]:
+        """Sorted ``(name, is a tombstone)``, from the folder's entries alone (no ``stat``)."""
         yield from sorted(self._scan())
 
-    def entries(self, held: int | None = None) -> Iterator[tuple[str, str]]:
-        """Sorted ``(name, tag)``; the tag is the inode, mtime and size, which change with
-        every replacement (a save renames a new file over the old one). One ``stat`` each,
-        relative to the open folder (no path to build and resolve), made as the name is
-        reached (a stat kept per listed file would cost about 600 bytes each).
-
-        Args:
-            held: hold at most this many names in memory, spilling sorted runs to temporary
-                files (:mod:`._external_sort`), so that memory stays flat however many
-                sessions the folder holds; ``None`` holds them all (a reader's listing)."""
-        names = sorted(self._scan()) if held is None else sorted_bounded(self._scan(), held)
-        try:
-            folder = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
-        except FileNotFoundError:
-            return
-        try:
-            for name in names:
-                try:
-                    stat = os.stat(name, dir_fd=folder, follow_symlinks=False)
-                except FileNotFoundError:  # removed since the folder was read
-                    continue
-                yield name, local_tag(stat)
-        finally:
-            os.close(folder)
-
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
+        """A tombstone gives empty content and the tag of the link itself (what
+        :meth:`remove_many_if` compares with)."""
         for name in names:
+            path = self.path / name
             try:
-                with open(self.path / name, "rb") as file:
-                    stat = os.fstat(file.fileno())
-                    data = file.read()
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
             except FileNotFoundError:
                 continue
+            except OSError as exc:
+                if exc.errno != errno.ELOOP:  # not a symbolic link
+                    raise
+                stat = os.lstat(path)
+                if _is_tombstone_link(str(path)):
+                    yield name, b"", local_tag(stat)
+                else:
+                    yield name, path.read_bytes(), local_tag(stat)
+                continue
+            with os.fdopen(fd, "rb") as file:
+                stat = os.fstat(file.fileno())
+                data = file.read()
             yield name, data, local_tag(stat)
 
-    def _scan(self) -> Iterator[str]:
-        """The names of the folder's entries not starting with a dot, in the folder's order
-        (none when the folder does not exist); sweeps abandoned temporary files at the end."""
+    def _scan(self) -> Iterator[tuple[str, bool]]:
+        """``(name, is a tombstone)`` of the folder's entries not starting with a dot, in the
+        folder's order (none when the folder does not exist); sweeps abandoned temporary files
+        at the end."""
         temps: list[str] = []
         try:
             with os.scandir(self.path) as entries:
@@ -308,12 +406,21 @@ class LocalFolder:
                     if name[0] == ".":  # no id starts with a dot: temp files and housekeeping
                         if TEMP_NAME.match(name):
                             temps.append(name)
+                    elif entry.is_symlink():
+                        yield name, _is_tombstone_link(entry.path)
                     else:
-                        yield name
+                        yield name, False
         except FileNotFoundError:
             return
         if temps:
             sweep_temp_files(self.path, self.temp_max_age, temps)
+
+
+def _is_tombstone_link(path: str) -> bool:
+    try:
+        return os.readlink(path) == TOMBSTONE_NAME
+    except OSError:  # gone since it was listed
+        return False
 
 
 def local_tag(stat: os.stat_result) -> str:
@@ -369,6 +476,53 @@ class FsspecFolder:
     def write_many(self, items: Mapping[str, bytes]) -> None:
         self.fs.pipe({self._key(name): data for name, data in items.items()}, **self._write_options)
 
+    def write_if(self, name: str, data: bytes, tag: str | None) -> bool:
+        """One conditional ``PutObject`` (``If-Match: <ETag>``, or ``If-None-Match: *``).
+
+        Raises:
+            NotImplementedError: the filesystem is not S3 (no conditional writes).
+        """
+        condition = {"IfNoneMatch": "*"} if tag is None else {"IfMatch": f'"{tag}"'}
+        return self._conditional("put_object", name, Body=data, ContentType="application/json", **condition)
+
+    def remove_many_if(self, items: list[tuple[str, str]]) -> int:
+        """One conditional ``DeleteObject`` (``If-Match: <ETag>``) per object,
+        :data:`REMOVALS_AT_ONCE` at a time (S3 has no conditional batch delete).
+
+        Raises:
+            NotImplementedError: the filesystem is not S3 (no conditional deletes).
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        def remove(item: tuple[str, str]) -> bool:
+            return self._conditional("delete_object", item[0], IfMatch=f'"{item[1]}"')
+
+        with ThreadPoolExecutor(REMOVALS_AT_ONCE) as pool:
+            return sum(not removed for removed in pool.map(remove, items))
+
+    def _conditional(self, operation: str, name: str, **request: Any) -> bool:
+        """``operation`` on ``name`` under its condition: ``False`` when the condition failed
+        (412 Precondition Failed, 409 Conflict with a concurrent conditional request, or 404
+        for an object that is gone)."""
+        if not self._s3:
+            raise NotImplementedError(f"conditional writes on {sorted(protocols(self.fs))}")
+        bucket, key, _ = self.fs.split_path(self._key(name))
+        try:
+            self.fs.call_s3(operation, Bucket=bucket, Key=key, **request)
+        except (OSError, ValueError) as exc:
+            if _condition_failed(exc):
+                return False
+            if isinstance(exc, FileNotFoundError):
+                self._raise_if_bucket_missing(exc)
+            raise
+        finally:
+            self.fs.invalidate_cache(self._key(name))
+        return True
+
+    def write_tombstone(self, name: str) -> None:
+        """An empty object (listings show its size, 0: no record is empty)."""
+        self.write(name, b"")
+
     def remove(self, name: str) -> bool:
         key = self._key(name)
         self.fs.invalidate_cache(key)
@@ -398,10 +552,16 @@ class FsspecFolder:
         protocol = sorted(protocols(self.fs))[0]
         return f"{protocol}://{self.path}"
 
-    def names(self) -> Iterator[str]:
+    def names(self, held: int | None = None) -> Iterator[str]:
+        for name, _ in self.listing():
+            yield name
+
+    def listing(self) -> Iterator[tuple[str, bool]]:
+        """S3: streamed page by page; other filesystems: one ``ls``, sorted. An empty object is
+        a tombstone."""
         if self._s3:
-            for name, _ in self._s3_items():
-                yield name
+            for name, _, size in self._s3_items():
+                yield name, size == 0
             return
         self.fs.invalidate_cache(self.path)
         try:
@@ -409,29 +569,19 @@ class FsspecFolder:
         except FileNotFoundError:
             return
         yield from sorted(
-            entry["name"].rstrip("/").rpartition("/")[2] for entry in entries if entry["type"] == "file"
+            (entry["name"].rstrip("/").rpartition("/")[2], entry.get("size") == 0)
+            for entry in entries
+            if entry["type"] == "file"
         )
-
-    def entries(self, held: int | None = None) -> Iterator[tuple[str, str]]:
-        """``(name, ETag)`` from the listing; a single-part PUT's ETag is the MD5 of the content.
-        S3 lists in order a page at a time, so ``held`` needs no handling.
-
-        Raises:
-            NotImplementedError: the filesystem is not S3.
-        """
-        if not self._s3:
-            raise NotImplementedError(f"listing version tags on {sorted(protocols(self.fs))}")
-        for name, etag in self._s3_items():
-            yield name, etag
 
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
         """Each content with its MD5 (the ETag S3 gives an object written in one PUT)."""
         for name, data in self.read_many(names):
             yield name, data, hashlib.md5(data, usedforsecurity=False).hexdigest()
 
-    def _s3_items(self) -> Iterator[tuple[str, str]]:
+    def _s3_items(self) -> Iterator[tuple[str, str, int]]:
         """Stream ListObjectsV2 pages (1,000 keys each, ascending key order), one request each:
-        ``(name, ETag without its quotes)``."""
+        ``(name, ETag without its quotes, size)``."""
         bucket, key, _ = self.fs.split_path(self.path)
         prefix = f"{key}/" if key else ""
         request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}
@@ -442,7 +592,7 @@ class FsspecFolder:
                 self._raise_if_bucket_missing(exc)
                 raise
             for item in page.get("Contents", ()):
-                yield item["Key"][len(prefix):], item.get("ETag", "").strip('"')
+                yield item["Key"][len(prefix):], item.get("ETag", "").strip('"'), item.get("Size", -1)
             if not page.get("IsTruncated"):
                 return
             request["ContinuationToken"] = page["NextContinuationToken"]

@@ -1,29 +1,36 @@
-"""Segments of a compacted JSON store: immutable NDJSON copies of many sessions' records.
+"""Segments of a compacted JSON store (format version 2): where folded sessions live.
 
-A segment is an accelerator, never the truth. Each line holds a session's record together with
-the *version tag* of the per-session object it was copied from (its S3 ETag, or a local file's
-inode/mtime/size), and the per-session objects stay where they are. A reader lists the
-per-session objects as before (that listing alone decides which sessions exist, in which order)
-and takes a record from a segment only when the segment's tag equals the tag in the listing;
-otherwise it reads the object. So a session saved again after compaction (new tag) is read from
-its object, a deleted one (no longer listed) is not returned, and two segments holding the same
-copy, a segment removed while being read, or a compaction killed before its single write, change
-nothing a reader returns. No lock or conditional write is needed, which S3 cannot give.
+A compaction copies finished sessions (and tombstones) into immutable NDJSON *segment* objects,
+adds them to the *manifest* in one conditional write, and only then removes each folded
+per-session object, conditionally on it still being the version folded. So a session lives in
+exactly one of two places a reader looks at, in this order:
 
-Segment name: ``<first id>~<last id>~<16 hex>.ndjson`` (``~`` never occurs in an id), so a
-reader walking ids in order loads a segment only when it reaches the segment's first id, and
-drops it after its last. Line (one per session, ascending id order)::
+1. its per-session object, when one is listed: it always wins (a save after compaction);
+   an empty object is a tombstone (a delete);
+2. otherwise the newest line for its id among the segments the manifest lists, later entries of
+   the manifest being newer; a line whose record is ``null`` says the session was deleted.
 
-    {"id":"<id>","tag":"<tag>","record":<the record's JSON text, as stored>}
+Readers list the per-session objects first and read the manifest after: a compaction that
+commits and removes objects meanwhile has committed before it removed, so its segment is in the
+manifest read later. Compactions are ordered by the manifest's conditional write (S3
+``If-Match``/``If-None-Match``, a lock on a local folder): one whose reads began before another
+committed fails its write and reads again, so a later manifest entry always holds later versions.
+
+Layout::
+
+    segments/manifest.json                       {"format": ..., "segments": [{"name", "first", "last", "sessions"}, ...]}
+    segments/<first id>~<last id>~<16 hex>.ndjson
+        {"id":"<id>","record":<the record's JSON text, as stored, or null>}   one line per session, ascending ids
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import re
 import secrets
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -32,134 +39,198 @@ from ._fsspec import Folder
 logger = logging.getLogger(__name__)
 
 SEGMENTS_FOLDER = "segments"
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = "session-core-json-segments"
 SUFFIX = ".ndjson"
 #: Sessions per segment object a compaction writes at most.
 SEGMENT_SIZE = 10_000
+#: Segments whose parsed lines a store instance keeps for ``load`` of folded sessions.
+CACHED_SEGMENTS = 2
 _NAME = re.compile(r"^([A-Za-z0-9_.-]+)~([A-Za-z0-9_.-]+)~[0-9a-f]{16}\.ndjson\Z")
-#: How a segment line starts, and where its id begins.
-_LINE_START = b'{"id":"'
+_LINE_START = '{"id":"'
 _ID_START = len(_LINE_START)
+_RECORD_AT = '","record":'
+#: The record text of a deletion line.
+DELETED = "null"
 
 
 @dataclass(frozen=True)
-class SegmentName:
-    """A segment object's name and the id range it covers (both ends included)."""
+class SegmentRef:
+    """One manifest entry: a segment object and the ids it covers (both ends included)."""
 
     name: str
     first: str
     last: str
+    sessions: int
 
 
-def parse_name(name: str) -> SegmentName | None:
-    """The segment named ``name``, or ``None`` for a foreign object."""
-    match = _NAME.match(name)
-    return None if match is None else SegmentName(name, match[1], match[2])
+@dataclass(frozen=True)
+class Manifest:
+    """The committed segments, oldest first, and the version ``tag`` they were read at
+    (``None``: no manifest yet), which the next commit is conditional on."""
+
+    segments: tuple[SegmentRef, ...] = ()
+    tag: str | None = None
+
+    def disjoint(self) -> bool:
+        """True when no two segments' id ranges overlap: then every id is in one segment at most."""
+        ordered = sorted(self.segments, key=lambda ref: ref.first)
+        return all(before.last < after.first for before, after in zip(ordered, ordered[1:]))
 
 
 def new_name(first: str, last: str) -> str:
-    """A fresh segment name for ids ``first`` to ``last``; the random part keeps two
-    compactions that fold the same range from writing the same object."""
+    """A fresh segment name for ids ``first`` to ``last``: the random part keeps two
+    compactions from ever writing the same object."""
     return f"{first}~{last}~{secrets.token_hex(8)}{SUFFIX}"
 
 
-def encode(copies: Iterable[tuple[str, str, bytes]]) -> bytes:
-    """Segment content for ``(id, tag, record JSON)`` triples given in ascending id order.
+def read_manifest(folder: Folder) -> Manifest:
+    """The manifest in ``folder`` (an empty one when none was written yet).
+
+    Raises:
+        ValueError: the manifest is not a segments manifest (names what was found).
+    """
+    found = next(iter(folder.read_tagged([MANIFEST_NAME])), None)
+    if found is None:
+        return Manifest()
+    _, data, tag = found
+    try:
+        manifest = json.loads(data)
+        if manifest.get("format") != MANIFEST_FORMAT:
+            raise ValueError(manifest.get("format"))
+        refs = tuple(SegmentRef(s["name"], s["first"], s["last"], int(s["sessions"])) for s in manifest["segments"])
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f"segments/{MANIFEST_NAME} is not a segments manifest: {data[:200]!r}") from exc
+    return Manifest(refs, tag)
+
+
+def encode_manifest(segments: Iterable[SegmentRef]) -> bytes:
+    entries = [{"name": ref.name, "first": ref.first, "last": ref.last, "sessions": ref.sessions} for ref in segments]
+    return json.dumps({"format": MANIFEST_FORMAT, "segments": entries}, indent=0).encode()
+
+
+def encode(copies: Iterable[tuple[str, bytes | None]]) -> bytes:
+    """Segment content for ``(id, record JSON or None for a deletion)`` in ascending id order.
 
     A record stored with line breaks (written by hand, or by another tool) is re-encoded on one
     line; records this library writes already are.
     """
     lines = []
-    for session_id, tag, record in copies:
-        if b"\n" in record or b"\r" in record:
+    for session_id, record in copies:
+        if record is None:
+            record = DELETED.encode()
+        elif b"\n" in record or b"\r" in record:
             record = json.dumps(json.loads(record), ensure_ascii=False, separators=(",", ":")).encode()
-        head = json.dumps({"id": session_id, "tag": tag}, separators=(",", ":")).encode()
-        lines.append(head[:-1] + b',"record":' + record + b"}\n")
+        lines.append(b'{"id":"' + session_id.encode() + b'","record":' + record + b"}\n")
     return b"".join(lines)
 
 
-def decode(data: bytes) -> tuple[dict[str, bytes], int]:
-    """``{id: line}`` of a segment's content, and how many of its lines do not even start as a
-    segment line. Each line is checked only when it is used (:func:`copy_in`), by comparing its
-    start with the id and tag the listing gives: cheaper than parsing every line's id and tag
-    apart, and a line never used is never checked. A line that is not a segment line never
-    yields a copy (its session is read from its object).
-    """
-    lines = data.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    starts = data.count(b"\n" + _LINE_START) + data.startswith(_LINE_START)
-    ids = [line[_ID_START : line.find(b'"', _ID_START)].decode("utf-8", "replace") for line in lines]
-    return dict(zip(ids, lines)), len(lines) - starts
+def parse(data: bytes, name: str) -> list[tuple[str, str]]:
+    """``(id, record text)`` of each line of a segment's content, in the segment's order; a
+    record text ``null`` is a deletion. A line that is not a segment line is left out and
+    counted in a warning (the session it held reads as it was before that segment)."""
+    text = data.decode("utf-8", "replace")
+    copies = []
+    bad = 0
+    for line in text.splitlines():
+        end = line.find(_RECORD_AT, _ID_START)
+        if end < 0 or not line.startswith(_LINE_START) or line[-1] != "}":
+            bad += 1
+            continue
+        copies.append((line[_ID_START:end], line[end + len(_RECORD_AT) : -1]))
+    if bad:
+        logger.warning("segment %s: %d lines are not segment lines and were left out", name, bad)
+    return copies
 
 
-def copy_in(line: bytes, session_id: str, tag: str) -> bytes | None:
-    """The record JSON in ``line`` when it is the copy of ``session_id`` at version ``tag``,
-    else ``None`` (another version, another session, or not a segment line)."""
-    head = f'{{"id":"{session_id}","tag":"{tag}","record":'.encode()
-    if line.startswith(head) and line.endswith(b"}"):
-        return line[len(head) : -1]
-    return None
-
-
-class SegmentIndex:
-    """The segments' copies, looked up by a caller walking ids in ascending order.
-
-    Holds in memory only the segments whose id range contains the current id; a lookup
-    between two segment boundaries costs two string comparisons and a dict lookup per open
-    segment.
+class Segments:
+    """The segments of one manifest, read for a whole listing or for one session.
 
     Args:
         folder: the segments folder.
-        names: the object names found in it (foreign names are ignored).
+        manifest: the manifest read *after* the per-session objects were listed.
     """
 
-    def __init__(self, folder: Folder, names: Iterable[str]) -> None:
+    def __init__(self, folder: Folder, manifest: Manifest) -> None:
         self._folder = folder
-        found = [segment for name in names if (segment := parse_name(name)) is not None]
-        self._pending = deque(sorted(found, key=lambda segment: segment.first))
-        self._open: list[tuple[str, dict[str, bytes]]] = []
-        self._next_first = self._pending[0].first if self._pending else None
-        self._first_last: str | None = None  # the smallest last id of the open segments
+        self._manifest = manifest
+        self._cache: OrderedDict[str, dict[str, str]] = OrderedDict()
 
     def __bool__(self) -> bool:
-        return bool(self._pending or self._open)
+        return bool(self._manifest.segments)
 
-    def find(self, session_id: str, tag: str) -> bytes | None:
-        """The record copied for ``session_id`` at version ``tag``; ``None`` when no segment
-        holds that version. Ids must be asked in ascending order."""
-        if self._next_first is not None and self._next_first <= session_id:
-            self._open_up_to(session_id)
-        if self._first_last is not None and self._first_last < session_id:
-            self._close_before(session_id)
-        for _, copies in self._open:
-            line = copies.get(session_id)
-            if line is not None and (copy := copy_in(line, session_id, tag)) is not None:
-                return copy
-        return None
+    @property
+    def manifest(self) -> Manifest:
+        return self._manifest
 
-    def _open_up_to(self, session_id: str) -> None:
-        while self._pending and self._pending[0].first <= session_id:
-            segment = self._pending.popleft()
-            if (copies := self._load(segment.name)) is not None:
-                self._open.append((segment.last, copies))
-        self._next_first = self._pending[0].first if self._pending else None
-        self._first_last = min((last for last, _ in self._open), default=None)
+    def _lines(self, ref: SegmentRef) -> list[tuple[str, str]]:
+        data = self._folder.read(ref.name)
+        if data is None:
+            raise FileNotFoundError(f"segment {ref.name} listed in the manifest is missing")
+        return parse(data, ref.name)
 
-    def _close_before(self, session_id: str) -> None:
-        self._open = [(last, copies) for last, copies in self._open if last >= session_id]
-        self._first_last = min((last for last, _ in self._open), default=None)
+    def find(self, session_id: str) -> tuple[bool, str | None]:
+        """``(found, record text or None for a deletion)`` of the newest copy of ``session_id``,
+        reading the segments whose range holds it, newest first (the last few kept)."""
+        for ref in reversed(self._manifest.segments):
+            if not ref.first <= session_id <= ref.last:
+                continue
+            copies = self._cache.get(ref.name)
+            if copies is None:
+                copies = dict(self._lines(ref))
+                self._cache[ref.name] = copies
+                if len(self._cache) > CACHED_SEGMENTS:
+                    self._cache.popitem(last=False)
+            record = copies.get(session_id)
+            if record is not None:
+                return True, None if record == DELETED else record
+        return False, None
 
-    def _load(self, name: str) -> dict[str, bytes] | None:
-        data = self._folder.read(name)
-        if data is None:  # removed since it was listed: the per-session objects remain
-            return None
-        copies, bad = decode(data)
-        if bad:
-            logger.warning("segment %s: %d lines are not segment lines (their sessions are read one by one)", name, bad)
-        return copies
+    def current(self) -> Iterator[tuple[str, str | None]]:
+        """``(id, record text or None for a deletion)`` of the newest copy of every id the
+        segments hold, ascending. A segment is read when the walk reaches its first id and
+        dropped after its last, so memory holds the segments whose ranges hold the current id."""
+        refs = self._manifest.segments
+        if self._manifest.disjoint():
+            for ref in sorted(refs, key=lambda ref: ref.first):
+                for session_id, record in self._lines(ref):
+                    yield session_id, None if record == DELETED else record
+            return
+        pending = deque(sorted(range(len(refs)), key=lambda rank: refs[rank].first))
+        heap: list[tuple[str, int, str, Iterator[tuple[str, str]]]] = []
+        previous = None
+        while heap or pending:
+            if pending and (not heap or refs[pending[0]].first <= heap[0][0]):
+                rank = pending.popleft()
+                lines = iter(self._lines(refs[rank]))
+                if (first := next(lines, None)) is not None:
+                    heapq.heappush(heap, (first[0], -rank, first[1], lines))
+                continue
+            session_id, rank, record, lines = heapq.heappop(heap)
+            if (following := next(lines, None)) is not None:
+                heapq.heappush(heap, (following[0], rank, following[1], lines))
+            if session_id != previous:  # the newest copy comes first: the smallest -rank
+                previous = session_id
+                yield session_id, None if record == DELETED else record
 
 
-def walk(entries: Iterator[tuple[str, str]], index: SegmentIndex) -> Iterator[tuple[str, str, bytes | None]]:
-    """``(id, tag, copy or None)`` for each listed ``(id, tag)``, the copy from the segments."""
-    for session_id, tag in entries:
-        yield session_id, tag, index.find(session_id, tag)
+def merged(live: list[tuple[str, bool]], copies: Iterator[tuple[str, str | None]]) -> Iterator[tuple[str, str | None]]:
+    """Every current session, ascending: ``(id, None)`` for one whose object is listed in
+    ``live`` (``(id, is a tombstone)``, ascending; the object wins over every segment copy, and a
+    tombstone hides the session), ``(id, record text)`` for one only the segments hold."""
+    position, count = 0, len(live)
+    for session_id, record in copies:
+        while position < count and live[position][0] < session_id:
+            listed, tombstone = live[position]
+            position += 1
+            if not tombstone:
+                yield listed, None
+        if position < count and live[position][0] == session_id:
+            position += 1
+            if not live[position - 1][1]:
+                yield session_id, None
+        elif record is not None:
+            yield session_id, record
+    for listed, tombstone in live[position:]:
+        if not tombstone:
+            yield listed, None

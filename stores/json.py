@@ -47,14 +47,15 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from session_core.errors import InvalidSessionId, NotSupported, StoreNotFound, StoreTimeout
+from session_core.errors import InvalidSessionId, NotSupported, StoreError, StoreNotFound, StoreTimeout
 from session_core.ids import validate_session_id
 from session_core.location import LocalLayout
-from session_core.store import Capabilities, SessionStore
+from session_core.store import Capabilities, FormatUpgrade, SessionStore
 
 from ._fsspec import (
     OBJECT_STORE_PROTOCOLS,
@@ -67,7 +68,7 @@ from ._fsspec import (
 )
 from ._compaction import LISTING_HELD, Compaction, compact, is_finished
 from ._segment_query import compacted_relation
-from ._segments import SEGMENTS_FOLDER, SegmentIndex, parse_name
+from ._segments import SEGMENTS_FOLDER, SUFFIX as SEGMENT_SUFFIX, Segments, merged, read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,10 @@ class JSONStore(SessionStore):
     """
 
     capabilities = LOCAL
+    #: 2: compaction removes folded objects and deletes leave tombstones (version 1 code would
+    #: miss the folded sessions and read tombstones as corrupt records).
+    FORMAT_VERSION = 2
+    UPGRADABLE_FROM = frozenset({1})
 
     @classmethod
     def local_layout(cls, path: Path) -> LocalLayout:
@@ -154,11 +159,16 @@ class JSONStore(SessionStore):
         local = isinstance(self._root, LocalFolder)
         if local:
             self._url = root
-        self._sessions: Folder = open_folder(fs, f"{root}/{SESSIONS_FOLDER}", temp_max_age=temp_max_age)
-        # not created before the first compaction: opening a store to read adds no folder
-        self._segments: Folder = open_folder(fs, f"{root}/{SEGMENTS_FOLDER}", temp_max_age=temp_max_age, create=False)
         self.capabilities = capabilities_for(protocols(fs), local)
         self._compactable = self.capabilities.compaction
+        self._sessions: Folder = open_folder(
+            fs, f"{root}/{SESSIONS_FOLDER}", temp_max_age=temp_max_age, guarded=self._compactable
+        )
+        # not created before the first compaction: opening a store to read adds no folder
+        self._segments: Folder = open_folder(
+            fs, f"{root}/{SEGMENTS_FOLDER}", temp_max_age=temp_max_age, create=False, guarded=self._compactable
+        )
+        self._segments_read: Segments | None = None
         if not isinstance(compact_every, int) or compact_every < 0:
             raise TypeError(f"compact_every must be a whole number >= 0 (0: never), not {compact_every!r}")
         if compact_every and not self._compactable:
@@ -166,6 +176,40 @@ class JSONStore(SessionStore):
         self._compact_every = compact_every
         self._finished_since_compaction = 0
         self._version = self._read_or_create_marker()
+
+    @classmethod
+    def backup_for_upgrade(cls, path: Any, found: int, location: str, **options: Any) -> Path:
+        """A copy of the marker beside it: upgrading from format 1 changes nothing else that is
+        not derived (the format 1 segments, removed, are copies of per-session objects)."""
+        root = cls._root_folder(path, options)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        name = f"{MARKER_NAME}.format{found}-backup-{stamp}"
+        marker = root.read(MARKER_NAME)
+        if marker is None:
+            raise StoreError(location, "backup", f"{MARKER_NAME} is missing")
+        root.write(name, marker)
+        return Path(getattr(root, "path", "")) / name
+
+    @classmethod
+    def upgrade_format(cls, path: Any, found: int, location: str, **options: Any) -> FormatUpgrade:
+        """Format 1 -> 2: the marker says 2, and format 1's segments (copies checked against
+        each object's version, never relied on) are removed; per-session objects stay as they are."""
+        root = cls._root_folder(path, options)
+        fs_root = cls._root_folder(path, options, SEGMENTS_FOLDER)
+        try:
+            root.write(MARKER_NAME, json.dumps({"format": FORMAT_NAME, "format_version": cls.FORMAT_VERSION}).encode())
+            for name in list(fs_root.names()):
+                if name.endswith(SEGMENT_SUFFIX):
+                    fs_root.remove(name)
+            sessions = sum(1 for _ in cls._root_folder(path, options, SESSIONS_FOLDER).names())
+        except OSError as exc:
+            raise StoreError(location, f"upgrade from format {found}", exc) from exc
+        return FormatUpgrade(sessions, [])
+
+    @staticmethod
+    def _root_folder(path: Any, options: dict[str, Any], sub: str | None = None) -> Folder:
+        fs, root = open_filesystem(os.fspath(path), options.get("storage_options") or {})
+        return open_folder(fs, f"{root}/{sub}" if sub else root, temp_max_age=3600.0, create=False)
 
     def _read_or_create_marker(self) -> int:
         """The format version in the marker, writing the marker into a new store.
@@ -208,7 +252,23 @@ class JSONStore(SessionStore):
         return self._version
 
     def _get(self, session_id: str) -> bytes | None:
-        return self._sessions.read(session_id)
+        data = self._sessions.read(session_id)
+        if data is None and self._compactable:  # folded, or never stored
+            return self._folded(session_id)
+        return data or None  # empty: a tombstone
+
+    def _folded(self, session_id: str) -> bytes | None:
+        """The newest segment copy of ``session_id`` (``None``: none, or a deletion): the
+        manifest, then the segments whose range holds the id, newest first."""
+        found, record = self._segments_now().find(session_id)
+        return record.encode("utf-8") if found and record is not None else None
+
+    def _segments_now(self) -> Segments:
+        """The segments of the manifest as it is now (parsed segments kept while it is unchanged)."""
+        manifest = read_manifest(self._segments)
+        if self._segments_read is None or self._segments_read.manifest.tag != manifest.tag:
+            self._segments_read = Segments(self._segments, manifest)
+        return self._segments_read
 
     def _put(self, session_id: str, text: str) -> None:
         self._sessions.write(session_id, text.encode("utf-8"))
@@ -219,56 +279,64 @@ class JSONStore(SessionStore):
         self._count_toward_compaction([text for _, text in items])
 
     def _delete(self, session_id: str) -> bool:
-        return self._sessions.remove(session_id)
+        """On a store that compacts, a delete replaces the object with a tombstone (an object
+        it never removes): a compaction that folded the session meanwhile then finds its object
+        changed and keeps it, and readers prefer it to any segment copy."""
+        if not self._compactable:
+            return self._sessions.remove(session_id)
+        data = self._sessions.read(session_id)
+        if data == b"" or (data is None and self._folded(session_id) is None):
+            return False
+        self._sessions.write_tombstone(session_id)
+        return True
 
-    def _iter_ids(self) -> Iterator[str]:
-        for name in self._sessions.names():
+    def _live(self) -> list[tuple[str, bool]]:
+        """``(id, is a tombstone)`` of every per-session object, ascending, read whole before
+        the manifest is (see :mod:`._segments`)."""
+        live = []
+        for name, tombstone in self._sessions.listing():
             try:
-                yield validate_session_id(name)
+                live.append((validate_session_id(name), tombstone))
             except InvalidSessionId:
                 logger.debug("store %s: ignoring foreign file %r", self.location, name)
+        return live
 
-    @contextlib.contextmanager
-    def _query_source(self, con: Any) -> Iterator[str]:
-        """Every session file through DuckDB's ``read_text`` (faster here than ``read_json``
-        on the same files), foreign file names left out as :meth:`_iter_ids` leaves them; on a
-        compacted store the segments in bulk through ``read_json``, each copy counted only
-        while it is the session's current version (:mod:`._segment_query`)."""
-        segment_names = [name for name in self._segments.names() if parse_name(name)] if self._compactable else []
-        if segment_names:
-            yield compacted_relation(con, self._tagged_ids(), self._sessions, self._segments, segment_names)
-            return
-        pattern = "'" + self._sessions.duckdb_glob(con).replace("'", "''") + "'"
-        if con.execute(f"SELECT 1 FROM glob({pattern}) LIMIT 1").fetchone() is None:
-            yield "SELECT NULL::VARCHAR AS session_id, NULL::VARCHAR AS record WHERE false"
-            return
-        yield (
-            f"SELECT parse_filename(filename) AS session_id, content AS record FROM read_text({pattern}) "
-            f"WHERE regexp_full_match(parse_filename(filename), '{SQL_ID_PATTERN}')"
-        )
+    def _iter_ids(self) -> Iterator[str]:
+        live = self._live()
+        segments = self._segments_now() if self._compactable else None
+        if not segments:
+            return (session_id for session_id, tombstone in live if not tombstone)
+        return (session_id for session_id, _ in merged(live, segments.current()))
 
     def _iter_items(self) -> Iterator[tuple[str, str | bytes]]:
-        index = SegmentIndex(self._segments, self._segments.names()) if self._compactable else None
-        if not index:
-            ids = self._iter_ids()
+        live = self._live()
+        segments = self._segments_now() if self._compactable else None
+        if not segments:
+            ids = (session_id for session_id, tombstone in live if not tombstone)
             while page := list(islice(ids, READ_PAGE)):
-                for session_id, data in self._sessions.read_many(page):
-                    yield session_id, _text(data)
+                yield from self._objects(page)
             return
-        yield from self._copies_or_objects(index)
+        yield from self._copies_and_objects(merged(live, segments.current()))
 
-    def _copies_or_objects(self, index: SegmentIndex) -> Iterator[tuple[str, str | bytes]]:
-        """Every listed session: its segment copy when one holds its current version, else its
-        object. Objects are read :data:`READ_PAGE` at a time (concurrent GETs on object
-        storage); a copy waits only while an earlier object is still to be read, so that ids
-        stay in order, and goes straight through otherwise."""
-        find = index.find
-        waiting: list[tuple[str, bytes | None]] = []
+    def _objects(self, ids: list[str]) -> Iterator[tuple[str, str | bytes]]:
+        """``ids``' records from their objects, in order; one removed since it was listed (a
+        compaction folded it, committing its segment first) from the manifest as it is now."""
+        found = dict(self._sessions.read_many(ids))
+        for session_id in ids:
+            data = found.get(session_id)
+            if data is None and self._compactable:
+                data = self._folded(session_id)
+            if data:  # not a tombstone, not deleted since
+                yield session_id, _text(data)
+
+    def _copies_and_objects(self, walk: Iterator[tuple[str, str | None]]) -> Iterator[tuple[str, str | bytes]]:
+        """Segment copies as they come; objects read :data:`READ_PAGE` at a time (concurrent GETs
+        on object storage), a copy waiting only while an earlier object is still to be read."""
+        waiting: list[tuple[str, str | None]] = []
         missing: list[str] = []
-        for session_id, tag in self._tagged_ids():
-            copy = find(session_id, tag)
+        for session_id, copy in walk:
             if copy is not None and not waiting:
-                yield session_id, _text(copy)
+                yield session_id, copy
                 continue
             waiting.append((session_id, copy))
             if copy is None:
@@ -279,50 +347,68 @@ class JSONStore(SessionStore):
         yield from self._with_objects(waiting, missing)
 
     def _with_objects(
-        self, waiting: list[tuple[str, bytes | None]], missing: list[str]
+        self, waiting: list[tuple[str, str | None]], missing: list[str]
     ) -> Iterator[tuple[str, str | bytes]]:
-        """``waiting`` in order, each ``None`` copy replaced by its object (left out when the
-        object was removed since it was listed)."""
-        objects = dict(self._sessions.read_many(missing))
+        objects = dict(self._objects(missing))
         for session_id, copy in waiting:
             data = copy if copy is not None else objects.get(session_id)
             if data is not None:
-                yield session_id, _text(data)
+                yield session_id, data
 
-    def _tagged_ids(self, held: int | None = None) -> Iterator[tuple[str, str]]:
-        for name, tag in self._sessions.entries(held):
-            try:
-                yield validate_session_id(name), tag
-            except InvalidSessionId:
-                logger.debug("store %s: ignoring foreign file %r", self.location, name)
+    @contextlib.contextmanager
+    def _query_source(self, con: Any) -> Iterator[str]:
+        """Every session file through DuckDB's ``read_text`` (faster here than ``read_json``
+        on the same files), foreign file names and tombstones left out as :meth:`_iter_ids`
+        leaves them; on a compacted store the segments in bulk (:mod:`._segment_query`) and
+        the objects saved since."""
+        live = self._live() if self._compactable else []
+        segments = self._segments_now() if self._compactable else None
+        if segments:
+            yield compacted_relation(con, live, segments.manifest, self._segments, self._objects)
+            return
+        pattern = "'" + self._sessions.duckdb_glob(con).replace("'", "''") + "'"
+        if con.execute(f"SELECT 1 FROM glob({pattern}) LIMIT 1").fetchone() is None:
+            yield "SELECT NULL::VARCHAR AS session_id, NULL::VARCHAR AS record WHERE false"
+            return
+        yield (
+            f"SELECT parse_filename(filename) AS session_id, content AS record FROM read_text({pattern}) "
+            f"WHERE regexp_full_match(parse_filename(filename), '{SQL_ID_PATTERN}') AND length(content) > 0"
+        )
 
     # ------------------------------------------------------------------ compaction
 
     def compact(self) -> Compaction:
-        """Copy finished sessions that no segment holds yet into new segment objects, so that
-        ``iter_records`` reads them a segment (up to 10,000 sessions) per request.
+        """Fold finished sessions and deletions into segment objects, then remove the objects
+        folded, so that reading every session takes a request per segment (up to 10,000
+        sessions) and listing them one request per 1,000 objects saved since.
 
-        Safe beside writers and other compactions on any machine, and when killed at any point:
-        it only adds whole segments, and readers use a segment's copy only while the session's
-        object is unchanged (see docs/json-store.md).
+        Safe beside writers and other compactions on any machine, and when killed at any point
+        (see :mod:`._compaction` and docs/json-store.md).
 
         Raises:
-            NotSupported: the filesystem is neither a local folder nor S3 (no version tags).
-            StoreClosed; StoreError (StoreTimeout): a read or write failed; segments already
-                written stay valid.
+            NotSupported: the filesystem is neither a local folder nor S3 (no conditional writes).
+            StoreClosed; StoreError (StoreTimeout): a read or write failed, or other compactions
+                kept committing first; rounds already committed stay valid.
         """
         if not self._compactable:
             raise NotSupported(type(self).__name__, "compaction")
         with self._guard("compaction"):
             if isinstance(self._segments, LocalFolder):
                 self._segments.path.mkdir(exist_ok=True)
-            done = compact(self._tagged_ids(LISTING_HELD), self._sessions, self._segments)
+            done = compact(self._valid(self._sessions.names(LISTING_HELD)), self._sessions, self._segments)
         self._finished_since_compaction = 0
         logger.info(
-            "store %s: compacted %d sessions into %d segments (%d already, %d skipped)",
-            self.location, done.folded, done.segments, done.already, done.skipped,
+            "store %s: folded %d sessions (%d deletions) into %d segments; %d skipped, %d kept (changed meanwhile)",
+            self.location, done.folded, done.deleted, done.segments, done.skipped, done.kept,
         )
         return done
+
+    def _valid(self, names: Iterator[str]) -> Iterator[str]:
+        for name in names:
+            try:
+                yield validate_session_id(name)
+            except InvalidSessionId:
+                logger.debug("store %s: ignoring foreign file %r", self.location, name)
 
     def _count_toward_compaction(self, texts: list[str]) -> None:
         """Compact once ``compact_every`` finished sessions were saved; a failed compaction is

@@ -33,7 +33,7 @@ def main(args: argparse.Namespace) -> int:
     with open_store(args, create=False) as store:  # compacting a store that is not there creates none
         done = store.compact()  # NotSupported from stores that declare no compaction
     print(
-        f"folded {done.folded} sessions into {done.segments} new segments; "
-        f"{done.already} were already in segments, {done.skipped} skipped (running or unreadable)"
+        f"folded {done.folded} sessions ({done.deleted} of them deletions) into {done.segments} new segments; "
+        f"{done.skipped} skipped (running or unreadable), {done.kept} kept in their objects (saved again meanwhile)"
     )
     return 0
