@@ -33,7 +33,9 @@ from ._segments import (
     Manifest,
     SegmentRef,
     encode,
+    encode_ids,
     encode_manifest,
+    ids_name,
     new_name,
     read_manifest,
 )
@@ -137,12 +139,14 @@ def _commit(segments: Folder, manifest: Manifest, batch: list[tuple[str, str, by
     ``False`` (the segment object removed again) when another compaction committed first."""
     first, last = batch[0][0], batch[-1][0]
     name = new_name(first, last)
-    segments.write(name, encode((session_id, data) for session_id, _, data in batch))
+    copies = [(session_id, data) for session_id, _, data in batch]
+    segments.write_many({name: encode(copies), ids_name(name): encode_ids(copies)})
     ref = SegmentRef(name, first, last, len(batch))
     if segments.write_if(MANIFEST_NAME, encode_manifest((*manifest.segments, ref)), manifest.tag):
         logger.info("compaction: committed segment %s (%d sessions)", name, len(batch))
         return True
     segments.remove(name)
+    segments.remove(ids_name(name))
     return False
 
 

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
+from session_core.values import DEFAULT_MAX_RECORD_BYTES
+
 from ._fsspec import Folder
 from ._segments import DELETED, Manifest
 
@@ -28,14 +30,20 @@ LISTING_BATCH = 100_000
 #: Sessions read from their objects at once (concurrent GETs on object storage).
 READ_PAGE = 100
 
+#: The longest segment line DuckDB reads: the largest record any store takes, and its line's frame.
+MAX_LINE = DEFAULT_MAX_RECORD_BYTES + 1024
+
 #: ``(id, record, seq)`` of each line of the segments read by :func:`_lines`, the text of the
-#: line split at its first ``","record":``; lines that cannot be a segment line are left out.
+#: line split at its first ``","record":``; a line that is not a segment line (damaged storage)
+#: fails the query with an error naming the segment, as ``iter_records`` does.
 _SPLIT = """
-SELECT line[8 : record_at - 1] AS id, substr(line, record_at + 11, length(line) - record_at - 11) AS record,
+SELECT line[8 : record_at - 1] AS id,
+       CASE WHEN starts_with(line, '{{"id":"') AND record_at > 0 AND ends_with(line, '}}')
+            THEN substr(line, record_at + 11, length(line) - record_at - 11)
+            ELSE error('segment ' || filename || ': a line is not a segment line: ' || left(line, 80)) END AS record,
        ranks.seq
 FROM (SELECT line, filename, strpos(line, '","record":') AS record_at FROM {lines}) JOIN segment_ranks AS ranks
      USING (filename)
-WHERE starts_with(line, '{{"id":"') AND record_at > 0 AND ends_with(line, '}}')
 """
 
 
@@ -46,12 +54,11 @@ def _quoted(text: str) -> str:
 def _lines(paths: list[str]) -> str:
     """DuckDB's CSV reader over ``paths`` giving each line whole in ``line`` (and its file in
     ``filename``): the delimiter (U+0001) never occurs raw in JSON text, nothing is quoted or
-    escaped, and a line it cannot read (invalid UTF-8, longer than 2 MB) is skipped rather
-    than failing the query (that session is then missing from ``query``: see docs/json-store.md)."""
+    escaped, and a line it cannot read (invalid UTF-8) fails the query."""
     files = "[" + ", ".join(_quoted(path) for path in paths) + "]"
     return (
         f"read_csv({files}, columns={{'line': 'VARCHAR'}}, delim=chr(1), quote='', escape='', "
-        "header=false, auto_detect=false, strict_mode=false, ignore_errors=true, filename=true)"
+        f"header=false, auto_detect=false, strict_mode=false, max_line_size={MAX_LINE}, filename=true)"
     )
 
 

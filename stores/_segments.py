@@ -21,13 +21,18 @@ Layout::
     segments/manifest.json                       {"format": ..., "segments": [{"name", "first", "last", "sessions"}, ...]}
     segments/<first id>~<last id>~<16 hex>.ndjson
         {"id":"<id>","record":<the record's JSON text, as stored, or null>}   one line per session, ascending ids
+    segments/<first id>~<last id>~<16 hex>.ids
+        <id>            or  <id> deleted                                    the same sessions' ids alone
+
+The ``.ids`` object lets ``session_ids`` list a compacted store without reading any record.
+A segment line that is not one (damaged storage) is an error naming the segment, never a
+session silently missing: the segment is the only copy of what it holds.
 """
 
 from __future__ import annotations
 
 import heapq
 import json
-import logging
 import re
 import secrets
 from collections import OrderedDict, deque
@@ -36,12 +41,12 @@ from dataclasses import dataclass
 
 from ._fsspec import Folder
 
-logger = logging.getLogger(__name__)
-
 SEGMENTS_FOLDER = "segments"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "session-core-json-segments"
 SUFFIX = ".ndjson"
+IDS_SUFFIX = ".ids"
+_DELETED_MARK = " deleted"
 #: Sessions per segment object a compaction writes at most.
 SEGMENT_SIZE = 10_000
 #: Segments whose parsed lines a store instance keeps for ``load`` of folded sessions.
@@ -82,6 +87,16 @@ def new_name(first: str, last: str) -> str:
     """A fresh segment name for ids ``first`` to ``last``: the random part keeps two
     compactions from ever writing the same object."""
     return f"{first}~{last}~{secrets.token_hex(8)}{SUFFIX}"
+
+
+def ids_name(name: str) -> str:
+    """The name of the ``.ids`` object beside the segment ``name``."""
+    return name.removesuffix(SUFFIX) + IDS_SUFFIX
+
+
+def encode_ids(copies: Iterable[tuple[str, bytes | None]]) -> bytes:
+    """The ``.ids`` content for the same ``(id, record or None)`` as :func:`encode`."""
+    return "".join(f"{session_id}{_DELETED_MARK if record is None else ''}\n" for session_id, record in copies).encode()
 
 
 def read_manifest(folder: Folder) -> Manifest:
@@ -127,20 +142,43 @@ def encode(copies: Iterable[tuple[str, bytes | None]]) -> bytes:
 
 def parse(data: bytes, name: str) -> list[tuple[str, str]]:
     """``(id, record text)`` of each line of a segment's content, in the segment's order; a
-    record text ``null`` is a deletion. A line that is not a segment line is left out and
-    counted in a warning (the session it held reads as it was before that segment)."""
+    record text ``null`` is a deletion.
+
+    Raises:
+        ValueError: a line is not a segment line (names the segment and the line's number).
+    """
     text = data.decode("utf-8", "replace")
     copies = []
-    bad = 0
-    for line in text.splitlines():
+    for number, line in enumerate(_lines_of(text), 1):
         end = line.find(_RECORD_AT, _ID_START)
-        if end < 0 or not line.startswith(_LINE_START) or line[-1] != "}":
-            bad += 1
-            continue
+        if end < 0 or not line.startswith(_LINE_START) or not line.endswith("}"):
+            raise ValueError(f"segment {name}: line {number} is not a segment line: {line[:80]!r}")
         copies.append((line[_ID_START:end], line[end + len(_RECORD_AT) : -1]))
-    if bad:
-        logger.warning("segment %s: %d lines are not segment lines and were left out", name, bad)
     return copies
+
+
+def parse_ids(data: bytes, name: str) -> list[tuple[str, str]]:
+    """``(id, "" or "null" for a deletion)`` of each line of an ``.ids`` object.
+
+    Raises:
+        ValueError: a line is not an id line (names the object and the line's number).
+    """
+    ids = []
+    for number, line in enumerate(_lines_of(data.decode("utf-8", "replace")), 1):
+        session_id, _, mark = line.partition(" ")
+        if not session_id or (mark and f" {mark}" != _DELETED_MARK):
+            raise ValueError(f"segment ids {name}: line {number} is not an id line: {line[:80]!r}")
+        ids.append((session_id, DELETED if mark else ""))
+    return ids
+
+
+def _lines_of(text: str) -> list[str]:
+    """The lines of ``text`` split at ``\\n`` only (``str.splitlines`` would also split at
+    U+0085, U+2028 and others, which a record's JSON text may hold raw)."""
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 class Segments:
@@ -169,6 +207,13 @@ class Segments:
             raise FileNotFoundError(f"segment {ref.name} listed in the manifest is missing")
         return parse(data, ref.name)
 
+    def _ids(self, ref: SegmentRef) -> list[tuple[str, str]]:
+        name = ids_name(ref.name)
+        data = self._folder.read(name)
+        if data is None:
+            raise FileNotFoundError(f"segment ids {name} listed in the manifest is missing")
+        return parse_ids(data, name)
+
     def find(self, session_id: str) -> tuple[bool, str | None]:
         """``(found, record text or None for a deletion)`` of the newest copy of ``session_id``,
         reading the segments whose range holds it, newest first (the last few kept)."""
@@ -186,14 +231,16 @@ class Segments:
                 return True, None if record == DELETED else record
         return False, None
 
-    def current(self) -> Iterator[tuple[str, str | None]]:
+    def current(self, ids_only: bool = False) -> Iterator[tuple[str, str | None]]:
         """``(id, record text or None for a deletion)`` of the newest copy of every id the
-        segments hold, ascending. A segment is read when the walk reaches its first id and
+        segments hold, ascending (with ``ids_only``, ``""`` instead of each record: only the
+        ``.ids`` objects are read). A segment is read when the walk reaches its first id and
         dropped after its last, so memory holds the segments whose ranges hold the current id."""
         refs = self._manifest.segments
+        read = self._ids if ids_only else self._lines
         if self._manifest.disjoint():
             for ref in sorted(refs, key=lambda ref: ref.first):
-                for session_id, record in self._lines(ref):
+                for session_id, record in read(ref):
                     yield session_id, None if record == DELETED else record
             return
         pending = deque(sorted(range(len(refs)), key=lambda rank: refs[rank].first))
@@ -202,7 +249,7 @@ class Segments:
         while heap or pending:
             if pending and (not heap or refs[pending[0]].first <= heap[0][0]):
                 rank = pending.popleft()
-                lines = iter(self._lines(refs[rank]))
+                lines = iter(read(refs[rank]))
                 if (first := next(lines, None)) is not None:
                     heapq.heappush(heap, (first[0], -rank, first[1], lines))
                 continue

@@ -306,7 +306,7 @@ class JSONStore(SessionStore):
         segments = self._segments_now() if self._compactable else None
         if not segments:
             return (session_id for session_id, tombstone in live if not tombstone)
-        return (session_id for session_id, _ in merged(live, segments.current()))
+        return (session_id for session_id, _ in merged(live, segments.current(ids_only=True)))
 
     def _iter_items(self) -> Iterator[tuple[str, str | bytes]]:
         live = self._live()

@@ -184,23 +184,23 @@ def test_a_compaction_that_another_commits_before_reads_again(tmp_path: Path) ->
     assert len(list((tmp_path / "segments").glob("*.ndjson"))) == _segments(store) == 1  # the loser's removed
 
 
-def test_a_segment_line_that_is_not_one_is_left_out_with_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_damaged_segment_line_is_an_error_naming_the_segment(tmp_path: Path) -> None:
+    """A segment is the only copy of what it holds: damage is reported, never a session gone."""
     store = JSONStore(tmp_path)
     records = _fill(store, 40)
     store.compact()
     segment = next((tmp_path / "segments").glob("*.ndjson"))
     lines = segment.read_bytes().split(b"\n")
+    damaged = lines[3][7:13].decode()
     lines[3] = b"not a segment line"
     segment.write_bytes(b"\n".join(lines))
     (tmp_path / "segments" / "a~z~0123456789abcdef.ndjson").write_bytes(b"{}")  # not in the manifest: unread
 
-    with caplog.at_level("WARNING", logger="session_core.stores._segments"):
-        read = dict(store.iter_records())
-    assert segment.name in caplog.text and "1 lines are not segment lines" in caplog.text
-    lost = sorted(i for i, r in records.items() if r["status"] != "running")[3]
-    assert read == {i: r for i, r in records.items() if i != lost}
+    for read in (lambda: dict(store.iter_records()), lambda: store.load(damaged), lambda: _query_all(store)):
+        with pytest.raises(StoreError) as caught:
+            read()
+        assert segment.name in str(caught.value) and "not a segment line" in str(caught.value)
+    assert list(store.session_ids()) == sorted(records)  # the ids object is intact
 
 
 def test_a_segment_missing_from_under_the_manifest_is_an_error_naming_it(tmp_path: Path) -> None:
@@ -504,17 +504,6 @@ def test_query_over_segments_equals_iter_records(tmp_path: Path) -> None:
     assert {"s00002", "s00005"}.isdisjoint(row[0] for row in after)
     store.compact()
     assert _query_all(store) == after  # every change folded
-
-
-def test_query_skips_a_line_that_is_not_a_segment_line(tmp_path: Path) -> None:
-    store = JSONStore(tmp_path)
-    _fill(store, 30)
-    store.compact()
-    segment = next((tmp_path / "segments").glob("*.ndjson"))
-    segment.write_bytes(segment.read_bytes() + b"not a segment\n{\"id\":\"s00001\"}\n")
-    (tmp_path / "segments" / "foreign.txt").write_bytes(b"anything")
-
-    assert [(row[0], row[4]) for row in _query_all(store)] == list(store.iter_records())
 
 
 @pytest.mark.s3
