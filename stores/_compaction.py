@@ -26,7 +26,8 @@ from itertools import islice
 
 from session_core.kinds import Status
 
-from ._fsspec import Folder
+from ._fsspec import TOMBSTONE, Folder
+from ._segment_merge import merge_small, remove_retired
 from ._segments import (
     MANIFEST_NAME,
     SEGMENT_SIZE,
@@ -68,6 +69,7 @@ class Compaction:
         kept: folded objects not removed because they changed after they were read (they win
             over their segment copy; the next compaction folds them).
         retried: rounds read again because another compaction committed first.
+        merged: merges of small segments committed (see :mod:`._segment_merge`).
     """
 
     folded: int = 0
@@ -76,6 +78,7 @@ class Compaction:
     skipped: int = 0
     kept: int = 0
     retried: int = 0
+    merged: int = 0
 
 
 def compact(
@@ -114,6 +117,8 @@ def compact(
             logger.info("compaction: another compaction committed first; reading %d sessions again", len(round_names))
         else:
             raise CompactionConflict(f"other compactions committed first {COMMIT_ATTEMPTS} times in a row")
+    done.merged = merge_small(segments)
+    remove_retired(segments)
     return done
 
 
@@ -125,7 +130,7 @@ def _read_round(names: list[str], sessions: Folder) -> tuple[list[tuple[str, str
     pages = iter(names)
     while page := list(islice(pages, READ_PAGE)):
         for session_id, data, tag in sessions.read_tagged(page):
-            if not data:
+            if data == TOMBSTONE:
                 batch.append((session_id, tag, None))
             elif is_finished(data):
                 batch.append((session_id, tag, data))
@@ -142,7 +147,7 @@ def _commit(segments: Folder, manifest: Manifest, batch: list[tuple[str, str, by
     copies = [(session_id, data) for session_id, _, data in batch]
     segments.write_many({name: encode(copies), ids_name(name): encode_ids(copies)})
     ref = SegmentRef(name, first, last, len(batch))
-    if segments.write_if(MANIFEST_NAME, encode_manifest((*manifest.segments, ref)), manifest.tag):
+    if segments.write_if(MANIFEST_NAME, encode_manifest((*manifest.segments, ref), manifest.retired), manifest.tag):
         logger.info("compaction: committed segment %s (%d sessions)", name, len(batch))
         return True
     segments.remove(name)

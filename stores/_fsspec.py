@@ -38,7 +38,12 @@ logger = logging.getLogger(__name__)
 #: DuckDB glob of a folder's files without dot files (temporary files start with a dot).
 DUCKDB_NO_DOT_FILES = "[!.]*"
 
-#: A local tombstone links to this empty file of its folder (a dot file: never listed).
+#: What a tombstone (a deleted session's object) holds: not JSON, so no record can equal it.
+TOMBSTONE = b"session-core tombstone\n"
+#: Its S3 ETag (the MD5 of the content of an object written in one PUT): listings show it.
+TOMBSTONE_ETAG = hashlib.md5(TOMBSTONE, usedforsecurity=False).hexdigest()
+#: A local tombstone links to this file of its folder, holding :data:`TOMBSTONE` (a dot file:
+#: never listed).
 TOMBSTONE_NAME = ".tombstone"
 #: The lock file of a guarded local folder, and how long a waiter waits for it (seconds; it
 #: is held for one rename or one check-and-remove).
@@ -98,12 +103,12 @@ class Folder(Protocol):
     def listing(self) -> Iterator[tuple[str, bool]]:
         """Stream ``(name, is a tombstone)`` in ascending name order, from the listing alone.
 
-        A tombstone (:meth:`write_tombstone`) says a session was deleted; it reads as empty."""
+        A tombstone (:meth:`write_tombstone`) says a session was deleted; it reads as
+        :data:`TOMBSTONE`."""
 
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
         """``(name, content, tag)`` for each existing name, the tag being that of this content
-        (what :meth:`write_if` and :meth:`remove_many_if` compare with); a tombstone's content
-        is empty."""
+        (what :meth:`write_if` and :meth:`remove_many_if` compare with)."""
 
     def write_if(self, name: str, data: bytes, tag: str | None) -> bool:
         """Replace ``name`` with ``data`` only while its tag is ``tag`` (``None``: only while
@@ -319,11 +324,11 @@ class LocalFolder:
         return kept
 
     def write_tombstone(self, name: str) -> None:
-        """A symbolic link to the folder's empty ``.tombstone`` file: listings tell it from a
-        record by the entry's type alone (no ``stat``), and reading it gives empty content."""
-        empty = self.path / TOMBSTONE_NAME
-        if not empty.exists():
-            write_atomic(empty, b"")
+        """A symbolic link to the folder's ``.tombstone`` file: listings tell it from a record
+        by the entry's type alone (no ``stat``), and reading it gives :data:`TOMBSTONE`."""
+        target = self.path / TOMBSTONE_NAME
+        if not target.exists():
+            write_atomic(target, TOMBSTONE)
         link = self.path / temp_name(name)
         os.symlink(TOMBSTONE_NAME, link)
         try:
@@ -372,7 +377,7 @@ class LocalFolder:
         yield from sorted(self._scan())
 
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
-        """A tombstone gives empty content and the tag of the link itself (what
+        """A tombstone gives :data:`TOMBSTONE` and the tag of the link itself (what
         :meth:`remove_many_if` compares with)."""
         for name in names:
             path = self.path / name
@@ -385,7 +390,7 @@ class LocalFolder:
                     raise
                 stat = os.lstat(path)
                 if _is_tombstone_link(str(path)):
-                    yield name, b"", local_tag(stat)
+                    yield name, TOMBSTONE, local_tag(stat)
                 else:
                     yield name, path.read_bytes(), local_tag(stat)
                 continue
@@ -520,8 +525,8 @@ class FsspecFolder:
         return True
 
     def write_tombstone(self, name: str) -> None:
-        """An empty object (listings show its size, 0: no record is empty)."""
-        self.write(name, b"")
+        """An object holding :data:`TOMBSTONE` (listings show its ETag)."""
+        self.write(name, TOMBSTONE)
 
     def remove(self, name: str) -> bool:
         key = self._key(name)
@@ -557,11 +562,11 @@ class FsspecFolder:
             yield name
 
     def listing(self) -> Iterator[tuple[str, bool]]:
-        """S3: streamed page by page; other filesystems: one ``ls``, sorted. An empty object is
-        a tombstone."""
+        """S3: streamed page by page, a tombstone told by its ETag; other filesystems (which
+        have no tombstones: a delete removes the object): one ``ls``, sorted."""
         if self._s3:
-            for name, _, size in self._s3_items():
-                yield name, size == 0
+            for name, etag in self._s3_items():
+                yield name, etag == TOMBSTONE_ETAG
             return
         self.fs.invalidate_cache(self.path)
         try:
@@ -569,9 +574,7 @@ class FsspecFolder:
         except FileNotFoundError:
             return
         yield from sorted(
-            (entry["name"].rstrip("/").rpartition("/")[2], entry.get("size") == 0)
-            for entry in entries
-            if entry["type"] == "file"
+            (entry["name"].rstrip("/").rpartition("/")[2], False) for entry in entries if entry["type"] == "file"
         )
 
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
@@ -579,9 +582,9 @@ class FsspecFolder:
         for name, data in self.read_many(names):
             yield name, data, hashlib.md5(data, usedforsecurity=False).hexdigest()
 
-    def _s3_items(self) -> Iterator[tuple[str, str, int]]:
+    def _s3_items(self) -> Iterator[tuple[str, str]]:
         """Stream ListObjectsV2 pages (1,000 keys each, ascending key order), one request each:
-        ``(name, ETag without its quotes, size)``."""
+        ``(name, ETag without its quotes)``."""
         bucket, key, _ = self.fs.split_path(self.path)
         prefix = f"{key}/" if key else ""
         request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}
@@ -592,7 +595,7 @@ class FsspecFolder:
                 self._raise_if_bucket_missing(exc)
                 raise
             for item in page.get("Contents", ()):
-                yield item["Key"][len(prefix):], item.get("ETag", "").strip('"'), item.get("Size", -1)
+                yield item["Key"][len(prefix):], item.get("ETag", "").strip('"')
             if not page.get("IsTruncated"):
                 return
             request["ContinuationToken"] = page["NextContinuationToken"]

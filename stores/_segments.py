@@ -72,10 +72,14 @@ class SegmentRef:
 @dataclass(frozen=True)
 class Manifest:
     """The committed segments, oldest first, and the version ``tag`` they were read at
-    (``None``: no manifest yet), which the next commit is conditional on."""
+    (``None``: no manifest yet), which the next commit is conditional on.
+
+    ``retired``: ``(name, unix time)`` of segments a merge replaced at that time; readers that
+    read an older manifest may still read them, so they are removed only an hour later."""
 
     segments: tuple[SegmentRef, ...] = ()
     tag: str | None = None
+    retired: tuple[tuple[str, float], ...] = ()
 
     def disjoint(self) -> bool:
         """True when no two segments' id ranges overlap: then every id is in one segment at most."""
@@ -114,14 +118,16 @@ def read_manifest(folder: Folder) -> Manifest:
         if manifest.get("format") != MANIFEST_FORMAT:
             raise ValueError(manifest.get("format"))
         refs = tuple(SegmentRef(s["name"], s["first"], s["last"], int(s["sessions"])) for s in manifest["segments"])
+        retired = tuple((r["name"], float(r["at"])) for r in manifest.get("retired", ()))
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ValueError(f"segments/{MANIFEST_NAME} is not a segments manifest: {data[:200]!r}") from exc
-    return Manifest(refs, tag)
+    return Manifest(refs, tag, retired)
 
 
-def encode_manifest(segments: Iterable[SegmentRef]) -> bytes:
+def encode_manifest(segments: Iterable[SegmentRef], retired: Iterable[tuple[str, float]] = ()) -> bytes:
     entries = [{"name": ref.name, "first": ref.first, "last": ref.last, "sessions": ref.sessions} for ref in segments]
-    return json.dumps({"format": MANIFEST_FORMAT, "segments": entries}, indent=0).encode()
+    gone = [{"name": name, "at": at} for name, at in retired]
+    return json.dumps({"format": MANIFEST_FORMAT, "segments": entries, "retired": gone}, indent=0).encode()
 
 
 def encode(copies: Iterable[tuple[str, bytes | None]]) -> bytes:

@@ -59,6 +59,7 @@ from session_core.store import Capabilities, FormatUpgrade, SessionStore
 
 from ._fsspec import (
     OBJECT_STORE_PROTOCOLS,
+    TOMBSTONE,
     Folder,
     LocalFolder,
     is_unreachable,
@@ -255,7 +256,7 @@ class JSONStore(SessionStore):
         data = self._sessions.read(session_id)
         if data is None and self._compactable:  # folded, or never stored
             return self._folded(session_id)
-        return data or None  # empty: a tombstone
+        return None if data == TOMBSTONE else data
 
     def _folded(self, session_id: str) -> bytes | None:
         """The newest segment copy of ``session_id`` (``None``: none, or a deletion): the
@@ -285,7 +286,7 @@ class JSONStore(SessionStore):
         if not self._compactable:
             return self._sessions.remove(session_id)
         data = self._sessions.read(session_id)
-        if data == b"" or (data is None and self._folded(session_id) is None):
+        if data == TOMBSTONE or (data is None and self._folded(session_id) is None):
             return False
         self._sessions.write_tombstone(session_id)
         return True
@@ -326,7 +327,7 @@ class JSONStore(SessionStore):
             data = found.get(session_id)
             if data is None and self._compactable:
                 data = self._folded(session_id)
-            if data:  # not a tombstone, not deleted since
+            if data is not None and data != TOMBSTONE:  # not deleted since it was listed
                 yield session_id, _text(data)
 
     def _copies_and_objects(self, walk: Iterator[tuple[str, str | None]]) -> Iterator[tuple[str, str | bytes]]:
@@ -372,7 +373,8 @@ class JSONStore(SessionStore):
             return
         yield (
             f"SELECT parse_filename(filename) AS session_id, content AS record FROM read_text({pattern}) "
-            f"WHERE regexp_full_match(parse_filename(filename), '{SQL_ID_PATTERN}') AND length(content) > 0"
+            f"WHERE regexp_full_match(parse_filename(filename), '{SQL_ID_PATTERN}') "
+            f"AND content <> '{TOMBSTONE.decode()}'"
         )
 
     # ------------------------------------------------------------------ compaction

@@ -545,3 +545,35 @@ def test_migrate_into_and_out_of_a_compacted_store(tmp_path: Path, capsys: pytes
     assert dict(compacted.iter_records()) == expected
     with SQLiteStore(tmp_path / "out.db") as copy:
         assert list(copy.iter_records()) == sorted(expected.items())
+
+
+# ---------------------------------------------------------------------------- merging small segments
+
+
+def test_small_segments_merge_by_tier_and_reads_stay_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import session_core.stores._segment_merge as merging
+
+    store = JSONStore(tmp_path, compact_every=1)
+    expected: dict[str, Any] = {}
+    for number in range(70):
+        session_id = f"s{number % 50:05d}"  # the last 20 saved twice: later copies must win
+        expected[session_id] = _record(number)
+        store.write(session_id, expected[session_id])
+        if number == 60:
+            store.delete("s00003")
+            del expected["s00003"]
+
+    manifest = read_manifest(store._segments)
+    # 71 one-session compactions: merged 8 at a time, then the merged ones 8 at a time again
+    assert len(manifest.segments) < 16 and manifest.retired
+    assert dict(store.iter_records()) == expected and list(store.session_ids()) == sorted(expected)
+    assert [store.load(i) for i in expected] == list(expected.values())
+    assert [(row[0], row[4]) for row in _query_all(store)] == sorted(expected.items())
+
+    retired = [name for name, _ in manifest.retired]
+    assert all((tmp_path / "segments" / name).exists() for name in retired)  # readers may still read them
+    monkeypatch.setattr(merging, "RETIRE_AFTER", -1.0)
+    store.compact()
+    assert not any((tmp_path / "segments" / name).exists() for name in retired)
+    assert read_manifest(store._segments).retired == ()
+    assert dict(store.iter_records()) == expected

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from session_core.stores._segments import decode
 from session_core.stores.json import LOCAL, JSONStore
 
 from ._registry import breaks
@@ -189,18 +188,9 @@ class SharedListingCacheStore(JSONStore):
 
 
 @breaks(25, "SC-COMPACT-001")
-class TrustsStaleSegmentCopiesStore(JSONStore):
-    """Reads a session's compacted copy whenever a segment holds one, without checking that it
-    is still the current version (saves the version tags), so a re-save after compaction is lost."""
+class RemovesOnDeleteStore(JSONStore):
+    """Deletes by removing the session's object, as format 1 did ("a tombstone is a wasted
+    object"), so a deleted session that a segment holds comes back from its segment copy."""
 
-    def _iter_items(self) -> Iterator[tuple[str, bytes]]:
-        copies: dict[str, bytes] = {}
-        for name in self._segments.names():
-            data = self._segments.read(name)
-            if data is not None:
-                copies.update((session_id, line[line.index(b',"record":') + 10 : -1])
-                              for session_id, line in decode(data)[0].items())
-        for session_id in self._iter_ids():
-            data = copies.get(session_id) or self._sessions.read(session_id)
-            if data is not None:
-                yield session_id, data
+    def _delete(self, session_id: str) -> bool:
+        return self._sessions.remove(session_id)
