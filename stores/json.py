@@ -9,10 +9,12 @@ timeouts and 3 attempts unless ``config_kwargs`` sets them (see
 :data:`session_core.stores._fsspec.S3_CONFIG_DEFAULTS`), so an endpoint that does not answer fails in seconds
 with :class:`~session_core.errors.StoreTimeout`.
 
-Layout (format version 1)::
+Layout (format version 2)::
 
-    <root>/session_core.json     {"format": "session-core-json", "format_version": 1}
-    <root>/sessions/<id>         one session's record, JSON text (Content-Type application/json)
+    <root>/session_core.json     {"format": "session-core-json", "format_version": 2}
+    <root>/sessions/<id>         one session's record, JSON text (Content-Type application/json),
+                                 or a tombstone (a deleted session, on stores that compact)
+    <root>/segments/...          compacted sessions (:mod:`._segments`), after a first compaction
 
 The key of a session is its bare id, with no ``.json`` suffix: object stores list keys in
 ascending byte order, and only then is key order id order. With ``<id>.json`` the id ``a-b``
@@ -25,8 +27,10 @@ Costs (S3): opening a store is one GET of the marker (plus one PUT the first tim
 one PUT, a load one GET, nothing else; ``write_many`` sends concurrent PUTs (fsspec's batch
 ``pipe``); listing sends one ``ListObjectsV2`` per 1,000 sessions, streamed in order, so a
 million sessions cost 1,000 LIST requests (and ``iter_records`` a GET per session on top,
-fetched concurrently a page at a time). Deleting costs a HEAD (to report a missing session)
-and a DELETE.
+fetched concurrently a page at a time) until :meth:`JSONStore.compact` folds them into segments
+and removes their objects: then a LIST of what was saved since and a GET per segment of 10,000.
+Deleting costs a GET (to report a missing session) and a PUT of a tombstone (a HEAD and a
+DELETE on filesystems that do not compact).
 
 Local folders write each record atomically (temporary file, fsync, rename) and sweep temporary
 files older than ``temp_max_age`` seconds, left by killed writers, when the folder is listed.
@@ -83,7 +87,7 @@ READ_PAGE = 100
 #: How many segment copies at most wait for an object read that comes before them in id order.
 WAITING_MAX = 1_000
 
-#: Protocols whose listings carry a version tag of each object, which compaction needs.
+#: Protocols whose conditional requests compaction uses (``If-Match`` on PUT and DELETE).
 COMPACTABLE_PROTOCOLS = frozenset({"s3", "s3a"})
 
 LOCAL = Capabilities(persistent=True, multiprocess=True, crash_safe=True, shared=False, compaction=True)
@@ -173,7 +177,7 @@ class JSONStore(SessionStore):
         if not isinstance(compact_every, int) or compact_every < 0:
             raise TypeError(f"compact_every must be a whole number >= 0 (0: never), not {compact_every!r}")
         if compact_every and not self._compactable:
-            raise TypeError("compact_every needs a local folder or S3: this filesystem gives no version tags")
+            raise TypeError("compact_every needs a local folder or S3 (compaction uses their conditional writes)")
         self._compact_every = compact_every
         self._finished_since_compaction = 0
         self._version = self._read_or_create_marker()

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from session_core.conformance import StoreConformance
-from session_core.conformance._scenario import scenario_id
 from session_core.config import parse_store
 from session_core.registry import StoreSpec
 
@@ -91,23 +90,9 @@ class TestCompactedJSONFolderStore(StoreConformance):
 @pytest.mark.s3
 @pytest.mark.slow
 class TestCompactedS3JSONStore(StoreConformance):
-    """The same on S3 (moto's server on 127.0.0.1): segments are read by ranged GETs and copies
-    are matched by ETag, so every read path must still return what the plain bucket returns.
-
-    Two scenarios run elsewhere instead of here, where a compaction after every save makes them
-    cost minutes (each compaction reads every segment so far, and these save hundreds of times):
-    """
-
-    covered_elsewhere: ClassVar[dict[str, str]] = {
-        "SC-COMPACT-001": "runs on TestS3JSONStore, where it compacts in a loop itself",
-        "SC-STATE-002": "runs on TestS3JSONStore and, compacting after every save, on TestCompactedJSONFolderStore",
-    }
-
-    @pytest.fixture(autouse=True)
-    def _skip_covered_elsewhere(self, request: pytest.FixtureRequest) -> None:
-        reason = self.covered_elsewhere.get(scenario_id(request.node.name) or "")
-        if reason:
-            pytest.skip(f"{scenario_id(request.node.name)} {reason}")
+    """The same on S3 (moto's server on 127.0.0.1): compaction removes objects by conditional
+    DeleteObject and commits by conditional PutObject, so every read path must still return what
+    the plain bucket returns."""
 
     @pytest.fixture
     def store_spec(self, tmp_path: Path, s3_bucket: str, s3_storage_options: dict[str, Any]) -> StoreSpec:
