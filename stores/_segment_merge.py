@@ -10,7 +10,9 @@ rewritten about log8(10,000) = 4-5 times on its way into a full segment, and a s
 most ``MERGE_AT`` segments per tier beside its full ones.
 
 Replaced segments stay readable for :data:`RETIRE_AFTER` seconds (a reader that read the
-manifest before the merge may still read them), and a later compaction removes them.
+manifest before the merge may still read them), and a later compaction removes them, with the
+segment objects of compactions killed before their commit (no manifest names them; their names
+say when they were made).
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from ._segments import (
     encode_ids,
     encode_manifest,
     ids_name,
+    made_at,
     new_name,
     read_manifest,
+    segment_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -96,15 +100,26 @@ def _merge(folder: Folder, manifest: Manifest, start: int) -> bool:
 def remove_retired(folder: Folder) -> int:
     """Remove the segments merges replaced more than :data:`RETIRE_AFTER` seconds ago, then
     drop them from the manifest (conditionally; a lost race leaves them listed for the next
-    compaction, whose removal finds them gone). How many were removed."""
+    compaction, whose removal finds them gone); and remove the segment objects no manifest
+    ever named (written by a compaction killed before its commit) once that old. How many
+    objects were removed."""
     manifest = read_manifest(folder)
     cutoff = time.time() - RETIRE_AFTER
     due = [name for name, at in manifest.retired if at < cutoff]
-    if not due:
-        return 0
+    named = {ref.name for ref in manifest.segments} | {name for name, _ in manifest.retired}
+    orphans = [
+        name for name in folder.names()
+        if (made := made_at(name)) is not None and made < cutoff
+        and segment_of(name) not in named
+    ]
     for name in due:
         folder.remove(name)
         folder.remove(ids_name(name))
-    still = [(name, at) for name, at in manifest.retired if at >= cutoff]
-    folder.write_if(MANIFEST_NAME, encode_manifest(manifest.segments, still), manifest.tag)
-    return len(due)
+    for name in orphans:
+        folder.remove(name)
+    if due:
+        still = [(name, at) for name, at in manifest.retired if at >= cutoff]
+        folder.write_if(MANIFEST_NAME, encode_manifest(manifest.segments, still), manifest.tag)
+    if orphans:
+        logger.info("compaction: removed %d segment objects a killed compaction left", len(orphans))
+    return 2 * len(due) + len(orphans)

@@ -35,6 +35,7 @@ import heapq
 import json
 import re
 import secrets
+import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ _DELETED_MARK = " deleted"
 SEGMENT_SIZE = 10_000
 #: Segments whose parsed lines a store instance keeps for ``load`` of folded sessions.
 CACHED_SEGMENTS = 2
-_NAME = re.compile(r"^([A-Za-z0-9_.-]+)~([A-Za-z0-9_.-]+)~[0-9a-f]{16}\.ndjson\Z")
+_NAME = re.compile(r"^([A-Za-z0-9_.-]+)~([A-Za-z0-9_.-]+)~([0-9a-f]{16})\.ndjson\Z")
 _LINE_START = '{"id":"'
 _ID_START = len(_LINE_START)
 _RECORD_AT = '","record":'
@@ -88,9 +89,22 @@ class Manifest:
 
 
 def new_name(first: str, last: str) -> str:
-    """A fresh segment name for ids ``first`` to ``last``: the random part keeps two
-    compactions from ever writing the same object."""
-    return f"{first}~{last}~{secrets.token_hex(8)}{SUFFIX}"
+    """A fresh segment name for ids ``first`` to ``last``: its last part is the time it was
+    made (8 hex digits of the Unix time, which tells a compaction how old an unlisted segment is)
+    and 8 random hex digits, which keep two compactions from ever writing the same object."""
+    return f"{first}~{last}~{int(time.time()):08x}{secrets.token_hex(4)}{SUFFIX}"
+
+
+def segment_of(name: str) -> str:
+    """The segment an object named ``name`` belongs to: itself, or the segment of an ``.ids``."""
+    return name.removesuffix(IDS_SUFFIX) + SUFFIX if name.endswith(IDS_SUFFIX) else name
+
+
+def made_at(name: str) -> float | None:
+    """The Unix time a segment (or ``.ids``) object named ``name`` was made, or ``None`` for a
+    name that is not a segment's."""
+    match = _NAME.match(segment_of(name))
+    return None if match is None else float(int(match[3][:8], 16))
 
 
 def ids_name(name: str) -> str:

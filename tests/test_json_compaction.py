@@ -577,3 +577,22 @@ def test_small_segments_merge_by_tier_and_reads_stay_the_same(tmp_path: Path, mo
     assert not any((tmp_path / "segments" / name).exists() for name in retired)
     assert read_manifest(store._segments).retired == ()
     assert dict(store.iter_records()) == expected
+
+
+def test_segments_no_manifest_names_are_removed_once_an_hour_old(tmp_path: Path) -> None:
+    """What a compaction killed before its commit left: never read, swept when surely dead."""
+    store = JSONStore(tmp_path)
+    records = _fill(store, 10)
+    store.compact()
+    folder = tmp_path / "segments"
+    old, young = "a~z~00000001deadbeef", f"a~z~{int(time.time()):08x}deadbeef"
+    for name in (old, young):
+        (folder / f"{name}.ndjson").write_text('{"id":"a","record":{}}\n')
+        (folder / f"{name}.ids").write_text("a\n")
+
+    assert dict(store.iter_records()) == records
+    store.compact()
+
+    assert not (folder / f"{old}.ndjson").exists() and not (folder / f"{old}.ids").exists()
+    assert (folder / f"{young}.ndjson").exists() and (folder / f"{young}.ids").exists()
+    assert dict(store.iter_records()) == records and _segments(store) == 1
