@@ -6,7 +6,7 @@ per-session object, conditionally on it still being the version folded. So a ses
 exactly one of two places a reader looks at, in this order:
 
 1. its per-session object, when one is listed: it always wins (a save after compaction);
-   an empty object is a tombstone (a delete);
+   a tombstone object (:data:`~._fsspec.TOMBSTONE`) says it was deleted;
 2. otherwise the newest line for its id among the segments the manifest lists, later entries of
    the manifest being newer; a line whose record is ``null`` says the session was deleted.
 
@@ -18,10 +18,11 @@ committed fails its write and reads again, so a later manifest entry always hold
 
 Layout::
 
-    segments/manifest.json                       {"format": ..., "segments": [{"name", "first", "last", "sessions"}, ...]}
-    segments/<first id>~<last id>~<16 hex>.ndjson
+    segments/manifest.json      {"format": ..., "segments": [{"name", "first", "last", "sessions"}, ...],
+                                 "retired": [{"name", "at"}, ...]}
+    segments/<first id>~<last id>~<8 hex: Unix time made><8 random hex>.ndjson
         {"id":"<id>","record":<the record's JSON text, as stored, or null>}   one line per session, ascending ids
-    segments/<first id>~<last id>~<16 hex>.ids
+    segments/<the same name>.ids
         <id>            or  <id> deleted                                    the same sessions' ids alone
 
 The ``.ids`` object lets ``session_ids`` list a compacted store without reading any record.
