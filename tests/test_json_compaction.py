@@ -138,20 +138,25 @@ def test_a_delete_leaves_a_tombstone_that_every_read_skips(tmp_path: Path) -> No
     assert dict(store.iter_records()) == {"a": _record(3), "b": _record(2)}
 
 
-def test_a_save_or_delete_landing_between_the_read_and_the_removal_wins(tmp_path: Path) -> None:
-    """The compaction removes an object only while it is the version it folded."""
-    store = JSONStore(tmp_path)
-    _fill(store, 20)
-    other = JSONStore(tmp_path)
+def _save_and_delete_before_the_removal(store: JSONStore, other: JSONStore) -> None:
+    """Have ``other`` save s00001 again and delete s00002 after ``store``'s compaction read
+    them, just before it removes the objects it folded."""
     folder = store._sessions
     remove = folder.remove_many_if
 
-    def after_a_save_and_a_delete(items: list[tuple[str, str]]) -> int:
+    def landing(items: list[tuple[str, str]]) -> int:
         other.write("s00001", {"status": "failed", "n": "landed"})
         other.delete("s00002")
         return remove(items)
 
-    folder.remove_many_if = after_a_save_and_a_delete  # type: ignore[method-assign]
+    folder.remove_many_if = landing  # type: ignore[method-assign]
+
+
+def test_a_save_or_delete_landing_between_the_read_and_the_removal_wins(tmp_path: Path) -> None:
+    """The compaction removes an object only while it is the version it folded."""
+    store = JSONStore(tmp_path)
+    _fill(store, 20)
+    _save_and_delete_before_the_removal(store, JSONStore(tmp_path))
     done = store.compact()
 
     assert done.kept == 2
@@ -451,15 +456,7 @@ def test_s3_compaction_removes_objects_only_while_unchanged(
     store = JSONStore(f"s3://{s3_bucket}/runs", storage_options=s3_storage_options)
     _fill(store, 10)
     other = JSONStore(f"s3://{s3_bucket}/runs", storage_options={**s3_storage_options, "skip_instance_cache": True})
-    folder = store._sessions
-    remove = folder.remove_many_if
-
-    def after_a_save(items: list[tuple[str, str]]) -> int:
-        other.write("s00001", {"status": "failed", "n": "landed"})
-        other.delete("s00002")
-        return remove(items)
-
-    folder.remove_many_if = after_a_save  # type: ignore[method-assign]
+    _save_and_delete_before_the_removal(store, other)
 
     assert store.compact().kept == 2
     assert other.load("s00001") == {"status": "failed", "n": "landed"} and not other.has_session("s00002")
