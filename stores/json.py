@@ -186,7 +186,7 @@ class JSONStore(SessionStore):
     def backup_for_upgrade(cls, path: Any, found: int, location: str, **options: Any) -> Path:
         """A copy of the marker beside it: upgrading from format 1 changes nothing else that is
         not derived (the format 1 segments, removed, are copies of per-session objects)."""
-        root = cls._root_folder(path, options)
+        root = cls._folder_of(path, options)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         name = f"{MARKER_NAME}.format{found}-backup-{stamp}"
         marker = root.read(MARKER_NAME)
@@ -199,20 +199,21 @@ class JSONStore(SessionStore):
     def upgrade_format(cls, path: Any, found: int, location: str, **options: Any) -> FormatUpgrade:
         """Format 1 -> 2: the marker says 2, and format 1's segments (copies checked against
         each object's version, never relied on) are removed; per-session objects stay as they are."""
-        root = cls._root_folder(path, options)
-        fs_root = cls._root_folder(path, options, SEGMENTS_FOLDER)
+        root = cls._folder_of(path, options)
+        segments = cls._folder_of(path, options, SEGMENTS_FOLDER)
         try:
             root.write(MARKER_NAME, json.dumps({"format": FORMAT_NAME, "format_version": cls.FORMAT_VERSION}).encode())
-            for name in list(fs_root.names()):
+            for name in list(segments.names()):
                 if name.endswith(SEGMENT_SUFFIX):
-                    fs_root.remove(name)
-            sessions = sum(1 for _ in cls._root_folder(path, options, SESSIONS_FOLDER).names())
+                    segments.remove(name)
+            sessions = sum(1 for _ in cls._folder_of(path, options, SESSIONS_FOLDER).names())
         except OSError as exc:
             raise StoreError(location, f"upgrade from format {found}", exc) from exc
         return FormatUpgrade(sessions, [])
 
     @staticmethod
-    def _root_folder(path: Any, options: dict[str, Any], sub: str | None = None) -> Folder:
+    def _folder_of(path: Any, options: dict[str, Any], sub: str | None = None) -> Folder:
+        """The store's root folder (or its folder ``sub``) for the class-level upgrade hooks."""
         fs, root = open_filesystem(os.fspath(path), options.get("storage_options") or {})
         return open_folder(fs, f"{root}/{sub}" if sub else root, temp_max_age=3600.0, create=False)
 
