@@ -7,7 +7,7 @@ sessions that have a per-session object (saved since the last compaction, or del
 tombstone) are taken from their objects, read a page of concurrent GETs at a time as
 ``iter_records`` reads them, and their segment copies left out; so are deletion lines. When the
 segments' id ranges overlap (a session folded again by a later compaction), the copy of the
-newest segment in the manifest wins.
+newest segment in the manifest wins, found from the ``.ids`` objects (:func:`_newest_only`).
 
 The listed ids reach DuckDB as one text parameter per :data:`LISTING_BATCH`, split by DuckDB
 (binding Python lists of strings costs a conversion per element, three times slower here).
@@ -23,7 +23,7 @@ from typing import Any
 from session_core.values import DEFAULT_MAX_RECORD_BYTES
 
 from ._fsspec import Folder
-from ._segments import DELETED, Manifest
+from ._segments import DELETED, Manifest, ids_name
 
 #: Listed ids sent to DuckDB per statement.
 LISTING_BATCH = 100_000
@@ -62,6 +62,24 @@ def _lines(paths: list[str]) -> str:
     )
 
 
+def _newest_only(con: Any, copies: str, ids_paths: list[str]) -> str:
+    """``copies`` without the copies a newer segment supersedes. The ids held by several
+    segments, with the newest segment of each, come from the small ``.ids`` objects; the
+    segments themselves are then read once, streamed, each line checked against that short
+    table (grouping every record by id instead held them all in memory: 2.6x the raw read at
+    100,000 sessions, against about 1.5x this way, and half the memory)."""
+    con.execute("INSERT INTO segment_ranks SELECT unnest(?), unnest(range(?))", [ids_paths, len(ids_paths)])
+    con.execute(
+        "CREATE TEMP TABLE superseded AS SELECT id, max(seq) AS newest FROM "
+        f"(SELECT split_part(line, ' ', 1) AS id, seq FROM {_lines(ids_paths)} JOIN segment_ranks USING (filename)) "
+        "GROUP BY id HAVING count(*) > 1"
+    )
+    return (
+        f"SELECT copies.* FROM ({copies}) AS copies LEFT JOIN superseded USING (id) "
+        "WHERE superseded.newest IS NULL OR copies.seq = superseded.newest"
+    )
+
+
 def compacted_relation(
     con: Any,
     live: list[tuple[str, bool]],
@@ -81,12 +99,13 @@ def compacted_relation(
     Raises:
         duckdb.Error: a segment could not be read (unreachable).
     """
-    paths = segments.duckdb_files(con, [ref.name for ref in manifest.segments])
+    names = [ref.name for ref in manifest.segments]
+    paths = segments.duckdb_files(con, names)
     con.execute("CREATE TEMP TABLE segment_ranks (filename VARCHAR, seq INTEGER)")
     con.execute("INSERT INTO segment_ranks SELECT unnest(?), unnest(range(?))", [paths, len(paths)])
     copies = _SPLIT.format(lines=_lines(paths))
-    if not manifest.disjoint():  # a session in several segments: the newest copy only
-        copies = f"SELECT id, arg_max(record, seq) AS record FROM ({copies}) GROUP BY id"
+    if not manifest.disjoint():
+        copies = _newest_only(con, copies, segments.duckdb_files(con, [ids_name(name) for name in names]))
     source = f"SELECT id AS session_id, record FROM ({copies}) WHERE record <> '{DELETED}'"
     if not live:
         return source
