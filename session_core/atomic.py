@@ -52,6 +52,23 @@ def write_atomic(
         OSError: the folder is missing or unwritable, the disk is full, ...; the temporary file
             is removed then, and the old content of ``path`` is untouched.
     """
+    tmp = write_temp(path, data)
+    try:
+        replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if sync_folder:
+        fsync_folder(path.parent)
+
+
+def write_temp(path: Path, data: bytes) -> Path:
+    """Write ``data`` durably into a new temporary file beside ``path`` (:func:`temp_name`) and
+    return it, for the caller to rename over ``path``: a batch renames many at once.
+
+    Raises:
+        OSError: as :func:`write_atomic`; the temporary file is removed then.
+    """
     tmp = path.with_name(temp_name(path.name))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
@@ -59,12 +76,10 @@ def write_atomic(
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    if sync_folder:
-        fsync_folder(path.parent)
+    return tmp
 
 
 def fsync_folder(folder: Path) -> None:

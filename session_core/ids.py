@@ -70,6 +70,13 @@ def validate_session_id(session_id: object) -> str:
     return session_id
 
 
+def valid_ids(names: list[str]) -> list[str]:
+    """The names in ``names`` that are valid session ids, in order: a listing's filter, one
+    regular expression per name (about twice as fast as :func:`validate_session_id` in a loop)."""
+    match = _VALID.match
+    return [name for name in names if match(name)]
+
+
 def legacy_id_to_safe(legacy_id: str) -> str:
     """A valid id standing for a legacy id our rules refuse (``a/b``, quotes, NUL, too long).
 

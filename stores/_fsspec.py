@@ -17,6 +17,7 @@ Nothing here imports fsspec at module import; :func:`open_folder` does, when a s
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import logging
@@ -26,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from session_core.atomic import TEMP_NAME, fsync_folder, sweep_temp_files, temp_name, write_atomic
+from session_core.atomic import TEMP_NAME, fsync_folder, sweep_temp_files, temp_name, write_atomic, write_temp
 
 from ._external_sort import sorted_bounded
 
@@ -100,8 +101,8 @@ class Folder(Protocol):
         """The paths DuckDB's readers open for ``names``, registering the filesystem with
         ``con`` when DuckDB cannot reach it by itself."""
 
-    def listing(self) -> Iterator[tuple[str, bool]]:
-        """Stream ``(name, is a tombstone)`` in ascending name order, from the listing alone.
+    def listing(self) -> tuple[list[str], set[str]]:
+        """Every name in ascending order, and the tombstones among them, from the listing alone.
 
         A tombstone (:meth:`write_tombstone`) says a session was deleted; it reads as
         :data:`TOMBSTONE`."""
@@ -298,8 +299,20 @@ class LocalFolder:
         write_atomic(self.path / name, data, replace=self._replace)
 
     def write_many(self, items: Mapping[str, bytes]) -> None:
-        for name, data in items.items():
-            write_atomic(self.path / name, data, sync_folder=False, replace=self._replace)
+        """Every file written and fsynced under a temporary name first, then all renamed into
+        place at once (one hold of a guarded folder's lock: about 110 µs each with ``filelock``,
+        a fifth of a save's cost), then one folder fsync."""
+        written: list[tuple[Path, Path]] = []
+        try:
+            for name, data in items.items():
+                written.append((write_temp(self.path / name, data), self.path / name))
+            with self._locked() if self._guarded else contextlib.nullcontext():
+                for tmp, path in written:
+                    os.replace(tmp, path)
+        except BaseException:
+            for tmp, _ in written:
+                tmp.unlink(missing_ok=True)
+            raise
         fsync_folder(self.path)
 
     def write_if(self, name: str, data: bytes, tag: str | None) -> bool:
@@ -369,12 +382,21 @@ class LocalFolder:
         Every entry not starting with a dot is listed, whatever its type: an entry that cannot
         be read as a record (a folder in a record's place) must fail when it is read, not
         vanish from the listing as if the session did not exist."""
-        scanned = (name for name, _ in self._scan())
-        yield from sorted(scanned) if held is None else sorted_bounded(scanned, held)
+        yield from sorted(self._scan()) if held is None else sorted_bounded(self._scan(), held)
 
-    def listing(self) -> Iterator[tuple[str, bool]]:
-        """Sorted ``(name, is a tombstone)``, from the folder's entries alone (no ``stat``)."""
-        yield from sorted(self._scan())
+    def listing(self) -> tuple[list[str], set[str]]:
+        """From the folder's entries alone (no ``stat``): a folder where no delete ever wrote a
+        tombstone (no ``.tombstone`` file) needs only the names; otherwise the entries' types
+        tell the symbolic links, and only links are looked at further."""
+        try:
+            entries = os.listdir(self.path)
+        except FileNotFoundError:
+            return [], set()
+        if TOMBSTONE_NAME not in entries:
+            return sorted(self._visible(entries)), set()
+        links: list[str] = []
+        names = sorted(self._scan(links))
+        return names, {name for name in links if _is_tombstone_link(os.path.join(self.path, name))}
 
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
         """A tombstone gives :data:`TOMBSTONE` and the tag of the link itself (what
@@ -399,10 +421,11 @@ class LocalFolder:
                 data = file.read()
             yield name, data, local_tag(stat)
 
-    def _scan(self) -> Iterator[tuple[str, bool]]:
-        """``(name, is a tombstone)`` of the folder's entries not starting with a dot, in the
-        folder's order (none when the folder does not exist); sweeps abandoned temporary files
-        at the end."""
+    def _scan(self, links: list[str] | None = None) -> Iterator[str]:
+        """The names of the folder's entries not starting with a dot, in the folder's order
+        (none when the folder does not exist), streamed (a compaction holds a bounded number),
+        those of symbolic links also added to ``links``; sweeps abandoned temporary files at
+        the end."""
         temps: list[str] = []
         try:
             with os.scandir(self.path) as entries:
@@ -411,14 +434,22 @@ class LocalFolder:
                     if name[0] == ".":  # no id starts with a dot: temp files and housekeeping
                         if TEMP_NAME.match(name):
                             temps.append(name)
-                    elif entry.is_symlink():
-                        yield name, _is_tombstone_link(entry.path)
-                    else:
-                        yield name, False
+                        continue
+                    if links is not None and entry.is_symlink():
+                        links.append(name)
+                    yield name
         except FileNotFoundError:
             return
         if temps:
             sweep_temp_files(self.path, self.temp_max_age, temps)
+
+    def _visible(self, entries: list[str]) -> list[str]:
+        """``entries`` without the dot files (no id starts with a dot: temporary files and
+        housekeeping), sweeping the abandoned temporary files among them."""
+        temps = [name for name in entries if name[0] == "." and TEMP_NAME.match(name)]
+        if temps:
+            sweep_temp_files(self.path, self.temp_max_age, temps)
+        return [name for name in entries if name[0] != "."]
 
 
 def _is_tombstone_link(path: str) -> bool:
@@ -574,24 +605,30 @@ class FsspecFolder:
         return f"{protocol}://{self.path}"
 
     def names(self, held: int | None = None) -> Iterator[str]:
-        for name, _ in self.listing():
-            yield name
-
-    def listing(self) -> Iterator[tuple[str, bool]]:
-        """S3: streamed page by page, a tombstone told by its ETag; other filesystems (which
-        have no tombstones: a delete removes the object): one ``ls``, sorted."""
+        """S3: streamed page by page (``held`` needs no handling); others: one ``ls``, sorted."""
         if self._s3:
-            for name, etag in self._s3_items():
-                yield name, etag == TOMBSTONE_ETAG
+            for name, _ in self._s3_items():
+                yield name
             return
         self.fs.invalidate_cache(self.path)
         try:
             entries = self.fs.ls(self.path, detail=True)
         except FileNotFoundError:
             return
-        yield from sorted(
-            (entry["name"].rstrip("/").rpartition("/")[2], False) for entry in entries if entry["type"] == "file"
-        )
+        yield from sorted(entry["name"].rstrip("/").rpartition("/")[2] for entry in entries if entry["type"] == "file")
+
+    def listing(self) -> tuple[list[str], set[str]]:
+        """S3: a tombstone is told by its ETag; other filesystems have no tombstones (a delete
+        removes the object)."""
+        if not self._s3:
+            return list(self.names()), set()
+        names: list[str] = []
+        tombstones: set[str] = set()
+        for name, etag in self._s3_items():
+            names.append(name)
+            if etag == TOMBSTONE_ETAG:
+                tombstones.add(name)
+        return names, tombstones
 
     def read_tagged(self, names: list[str]) -> Iterator[tuple[str, bytes, str]]:
         """Each content with its MD5 (the ETag S3 gives an object written in one PUT)."""

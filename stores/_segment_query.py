@@ -82,7 +82,8 @@ def _newest_only(con: Any, copies: str, ids_paths: list[str]) -> str:
 
 def compacted_relation(
     con: Any,
-    live: list[tuple[str, bool]],
+    ids: list[str],
+    tombstones: set[str],
     manifest: Manifest,
     segments: Folder,
     read_objects: Callable[[list[str]], Iterator[tuple[str, str | bytes]]],
@@ -90,8 +91,8 @@ def compacted_relation(
     """Ready ``con`` and give the SQL of ``(session_id, record)`` of every current session.
 
     Args:
-        live: ``(id, is a tombstone)`` of every per-session object, listed before ``manifest``
-            was read.
+        ids: the ids of every per-session object, listed before ``manifest`` was read.
+        tombstones: those of them that are tombstones.
         manifest: the segments (at least one).
         read_objects: the records of a page of ids from their objects (a vanished one from the
             segments as they are now), as ``iter_records`` reads them.
@@ -107,14 +108,14 @@ def compacted_relation(
     if not manifest.disjoint():
         copies = _newest_only(con, copies, segments.duckdb_files(con, [ids_name(name) for name in names]))
     source = f"SELECT id AS session_id, record FROM ({copies}) WHERE record <> '{DELETED}'"
-    if not live:
+    if not ids:
         return source
     con.execute("CREATE TEMP TABLE listed (session_id VARCHAR)")
-    ids = iter(session_id for session_id, _ in live)
-    while batch := list(islice(ids, LISTING_BATCH)):
+    listed = iter(ids)
+    while batch := list(islice(listed, LISTING_BATCH)):
         con.execute("INSERT INTO listed SELECT unnest(string_split(?, chr(10)))", ["\n".join(batch)])
     con.execute("CREATE TEMP TABLE unfolded (session_id VARCHAR, record VARCHAR)")
-    saved = iter(session_id for session_id, tombstone in live if not tombstone)
+    saved = (session_id for session_id in ids if session_id not in tombstones)
     while page := list(islice(saved, READ_PAGE)):
         found = list(read_objects(page))
         if found:

@@ -282,23 +282,22 @@ class Segments:
                 yield session_id, None if record == DELETED else record
 
 
-def merged(live: list[tuple[str, bool]], copies: Iterator[tuple[str, str | None]]) -> Iterator[tuple[str, str | None]]:
+def merged(ids: list[str], tombstones: set[str], copies: Iterator[tuple[str, str | None]]) -> Iterator[tuple[str, str | None]]:
     """Every current session, ascending: ``(id, None)`` for one whose object is listed in
-    ``live`` (``(id, is a tombstone)``, ascending; the object wins over every segment copy, and a
-    tombstone hides the session), ``(id, record text)`` for one only the segments hold."""
-    position, count = 0, len(live)
+    ``ids`` (ascending; the object wins over every segment copy, and one in ``tombstones``
+    hides the session), ``(id, record text)`` for one only the segments hold."""
+    position, count = 0, len(ids)
     for session_id, record in copies:
-        while position < count and live[position][0] < session_id:
-            listed, tombstone = live[position]
+        while position < count and ids[position] < session_id:
+            if ids[position] not in tombstones:
+                yield ids[position], None
             position += 1
-            if not tombstone:
-                yield listed, None
-        if position < count and live[position][0] == session_id:
+        if position < count and ids[position] == session_id:
             position += 1
-            if not live[position - 1][1]:
+            if session_id not in tombstones:
                 yield session_id, None
         elif record is not None:
             yield session_id, record
-    for listed, tombstone in live[position:]:
-        if not tombstone:
+    for listed in ids[position:]:
+        if listed not in tombstones:
             yield listed, None

@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from session_core.errors import InvalidSessionId, NotSupported, StoreError, StoreNotFound, StoreTimeout
-from session_core.ids import validate_session_id
+from session_core.ids import valid_ids, validate_session_id
 from session_core.location import LocalLayout
 from session_core.store import Capabilities, FormatUpgrade, SessionStore
 
@@ -296,33 +296,32 @@ class JSONStore(SessionStore):
         self._sessions.write_tombstone(session_id)
         return True
 
-    def _live(self) -> list[tuple[str, bool]]:
-        """``(id, is a tombstone)`` of every per-session object, ascending, read whole before
-        the manifest is (see :mod:`._segments`)."""
-        live = []
-        for name, tombstone in self._sessions.listing():
-            try:
-                live.append((validate_session_id(name), tombstone))
-            except InvalidSessionId:
-                logger.debug("store %s: ignoring foreign file %r", self.location, name)
-        return live
+    def _live(self) -> tuple[list[str], set[str]]:
+        """The ids of every per-session object, ascending, and the tombstones among them, read
+        whole before the manifest is (see :mod:`._segments`)."""
+        names, tombstones = self._sessions.listing()
+        ids = valid_ids(names)
+        if len(ids) < len(names) and logger.isEnabledFor(logging.DEBUG):
+            foreign = sorted(set(names) - set(ids))
+            logger.debug("store %s: ignoring foreign files %r", self.location, foreign[:20])
+        return ids, tombstones
 
     def _iter_ids(self) -> Iterator[str]:
-        live = self._live()
+        ids, tombstones = self._live()
         segments = self._segments_now() if self._compactable else None
-        if not segments:
-            return (session_id for session_id, tombstone in live if not tombstone)
-        return (session_id for session_id, _ in merged(live, segments.current(ids_only=True)))
+        if segments:
+            return (session_id for session_id, _ in merged(ids, tombstones, segments.current(ids_only=True)))
+        return (session_id for session_id in ids if session_id not in tombstones) if tombstones else iter(ids)
 
     def _iter_items(self) -> Iterator[tuple[str, str | bytes]]:
-        live = self._live()
+        ids, tombstones = self._live()
         segments = self._segments_now() if self._compactable else None
-        if not segments:
-            ids = (session_id for session_id, tombstone in live if not tombstone)
-            while page := list(islice(ids, READ_PAGE)):
-                yield from self._objects(page)
+        if segments:
+            yield from self._copies_and_objects(merged(ids, tombstones, segments.current()))
             return
-        yield from self._copies_and_objects(merged(live, segments.current()))
+        saved = (session_id for session_id in ids if session_id not in tombstones)
+        while page := list(islice(saved, READ_PAGE)):
+            yield from self._objects(page)
 
     def _objects(self, ids: list[str]) -> Iterator[tuple[str, str | bytes]]:
         """``ids``' records from their objects, in order; one removed since it was listed (a
@@ -367,10 +366,10 @@ class JSONStore(SessionStore):
         on the same files), foreign file names and tombstones left out as :meth:`_iter_ids`
         leaves them; on a compacted store the segments in bulk (:mod:`._segment_query`) and
         the objects saved since."""
-        live = self._live() if self._compactable else []
-        segments = self._segments_now() if self._compactable else None
-        if segments:
-            yield compacted_relation(con, live, segments.manifest, self._segments, self._objects)
+        if self._compactable and self._segments_now():
+            ids, tombstones = self._live()
+            segments = self._segments_now()  # read again after the listing, as every read does
+            yield compacted_relation(con, ids, tombstones, segments.manifest, self._segments, self._objects)
             return
         pattern = "'" + self._sessions.duckdb_glob(con).replace("'", "''") + "'"
         if con.execute(f"SELECT 1 FROM glob({pattern}) LIMIT 1").fetchone() is None:
