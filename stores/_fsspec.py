@@ -52,8 +52,9 @@ LOCK_NAME = ".lock"
 LOCK_TIMEOUT = 30.0
 #: Conditional removals made per hold of a local folder's lock.
 LOCK_CHUNK = 100
-#: Conditional removals sent to S3 at once (one request each).
-REMOVALS_AT_ONCE = 100
+#: Conditional removals in flight on S3 at once (one request each, from a thread each: s3fs's
+#: event loop runs them concurrently).
+REMOVALS_AT_ONCE = 32
 
 #: Protocols whose writes replace a whole object at once (no partial object is ever visible),
 #: and whose "folders" need no creating.
@@ -519,48 +520,32 @@ class FsspecFolder:
             NotImplementedError: the filesystem is not S3 (no conditional writes).
         """
         condition = {"IfNoneMatch": "*"} if tag is None else {"IfMatch": f'"{tag}"'}
-        return self._run(self._conditional, "put_object", name, Body=data, ContentType="application/json", **condition)
+        return self._conditional("put_object", name, Body=data, ContentType="application/json", **condition)
 
     def remove_many_if(self, items: list[tuple[str, str]]) -> int:
         """One conditional ``DeleteObject`` (``If-Match: <ETag>``) per object (S3 has no
-        conditional batch delete), :data:`REMOVALS_AT_ONCE` sent at once on s3fs's event loop.
+        conditional batch delete), :data:`REMOVALS_AT_ONCE` in flight at once.
 
         Raises:
             NotImplementedError: the filesystem is not S3 (no conditional deletes).
         """
-        import asyncio  # s3fs has loaded it already; importing it here keeps it off local stores' path
+        from concurrent.futures import ThreadPoolExecutor
 
-        async def remove_all() -> int:
-            kept = 0
-            for start in range(0, len(items), REMOVALS_AT_ONCE):
-                batch = items[start : start + REMOVALS_AT_ONCE]
-                removed = await asyncio.gather(
-                    *(self._conditional("delete_object", name, IfMatch=f'"{tag}"') for name, tag in batch)
-                )
-                kept += sum(not done for done in removed)
-            return kept
+        def remove(item: tuple[str, str]) -> bool:
+            return self._conditional("delete_object", item[0], IfMatch=f'"{item[1]}"')
 
-        return self._run(remove_all)
+        with ThreadPoolExecutor(REMOVALS_AT_ONCE) as pool:
+            return sum(not removed for removed in pool.map(remove, items))
 
-    def _run(self, coroutine_function: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run an s3fs coroutine to its end on the filesystem's event loop.
-
-        Raises:
-            NotImplementedError: the filesystem is not S3 (no conditional requests).
-        """
-        if not self._s3:
-            raise NotImplementedError(f"conditional requests on {sorted(protocols(self.fs))}")
-        from fsspec.asyn import sync
-
-        return sync(self.fs.loop, coroutine_function, *args, **kwargs)
-
-    async def _conditional(self, operation: str, name: str, **request: Any) -> bool:
+    def _conditional(self, operation: str, name: str, **request: Any) -> bool:
         """``operation`` on ``name`` under its condition: ``False`` when the condition failed
         (412 Precondition Failed, 409 Conflict with a concurrent conditional request, or 404
         for an object that is gone)."""
+        if not self._s3:
+            raise NotImplementedError(f"conditional requests on {sorted(protocols(self.fs))}")
         bucket, key, _ = self.fs.split_path(self._key(name))
         try:
-            await self.fs._call_s3(operation, Bucket=bucket, Key=key, **request)
+            self.fs.call_s3(operation, Bucket=bucket, Key=key, **request)
         except (OSError, ValueError) as exc:
             if _condition_failed(exc):
                 return False
