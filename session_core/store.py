@@ -547,15 +547,15 @@ class SessionStore(MutableMapping[str, Any]):
                 yield session_id, record
 
     def _items_newest_first(self, on_error: OnBadRecord | None) -> Iterator[tuple[str, str | bytes]]:
-        """Every ``(id, text)``, highest id first, for a backend without :meth:`_iter_items_where`:
-        the ids are listed (held in memory), then read one by one from the newest. With
-        ``on_error``, a record whose read fails is reported and skipped."""
+        """Every ``(id, text)``, highest id first, for a backend without :meth:`_iter_items_where`,
+        by :meth:`_newest_first_plan`. With ``on_error``, a record whose read fails is reported
+        and skipped."""
         with self._guard("listing"):
-            ids = list(self._iter_ids())
-        for session_id in reversed(ids):
+            ids, read = self._newest_first_plan()
+        for session_id in ids:
             try:
                 with self._guard(f"read of session {session_id!r}"):
-                    text = self._get(session_id)
+                    text = read(session_id)
             except (StoreClosed, StoreTimeout):
                 raise
             except StoreError as exc:  # this record alone could not be read
@@ -565,6 +565,14 @@ class SessionStore(MutableMapping[str, Any]):
                 continue
             if text is not None:  # deleted since it was listed
                 yield session_id, text
+
+    def _newest_first_plan(self) -> tuple[Iterable[str], Callable[[str], str | bytes | None]]:
+        """Optional hook: the ids, highest first, and how to read one (``None``: deleted since
+        it was listed). By default every id is listed (held in memory, about 100 bytes each)
+        and read by :meth:`_get`; a backend whose records live in bulk objects reads them from
+        there instead."""
+        ids = list(self._iter_ids())
+        return reversed(ids), self._get
 
     def count(self) -> int:
         """How many sessions the store holds: one query where the backend can count

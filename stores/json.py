@@ -50,7 +50,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
@@ -322,6 +322,26 @@ class JSONStore(SessionStore):
         saved = (session_id for session_id in ids if session_id not in tombstones)
         while page := list(islice(saved, READ_PAGE)):
             yield from self._objects(page)
+
+    def _newest_first_plan(self) -> tuple[Iterable[str], Callable[[str], str | bytes | None]]:
+        """On a compacted store, the objects listed and the manifest read once; a folded session
+        comes from its segment (the last few parsed kept, so each segment is read once for its
+        whole range), an object is read as it comes. The core's plan (:meth:`_get` per id) would
+        cost a failed GET and a manifest read for every folded session."""
+        if not self._compactable:
+            return super()._newest_first_plan()
+        ids, tombstones = self._live()
+        segments = self._segments_now()
+        objects = set(ids)
+        walk = [session_id for session_id, _ in merged(ids, tombstones, segments.current(ids_only=True))]
+
+        def read(session_id: str) -> bytes | None:
+            if session_id in objects:  # from its object, or from the segments if folded since
+                return self._get(session_id)
+            record = segments.find(session_id)[1]
+            return None if record is None else record.encode("utf-8")
+
+        return reversed(walk), read
 
     def _objects(self, ids: list[str]) -> Iterator[tuple[str, str | bytes]]:
         """``ids``' records from their objects, in order; one removed since it was listed (a

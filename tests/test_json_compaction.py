@@ -449,6 +449,33 @@ def test_s3_reading_a_compacted_store_lists_little_and_gets_each_segment_once(
 
 
 @pytest.mark.s3
+def test_s3_newest_first_on_a_compacted_store_reads_each_segment_once(
+    s3_server: S3Server, s3_bucket: str, s3_storage_options: dict[str, Any]
+) -> None:
+    """``list`` and the run browser page newest first: a folded session comes from its
+    segment, not from a failed GET of its object and a manifest read of its own."""
+    store = JSONStore(f"s3://{s3_bucket}/runs", storage_options=s3_storage_options)
+    records = _fill(store, 120)
+    store.compact()
+    store.write("s00001", {"status": "failed"})
+    store.delete("s00002")
+    records["s00001"] = {"status": "failed"}
+    del records["s00002"]
+    reader = JSONStore(f"s3://{s3_bucket}/runs", storage_options={**s3_storage_options, "skip_instance_cache": True})
+    start = len(s3_server.requests.for_bucket(s3_bucket))
+
+    newest_first = [(session_id, dict(record)) for session_id, record in reader.iter_matching(newest_first=True)]
+
+    assert newest_first == sorted(records.items(), reverse=True)
+    sent = s3_server.requests.for_bucket(s3_bucket)[start:]
+    gets = [request.key for request in sent if request.method == "GET" and request.key]
+    running = [f"runs/sessions/{i}" for i, r in records.items() if r["status"] == "running"]
+    assert sorted(key for key in gets if key.startswith("runs/sessions/")) == sorted([*running, "runs/sessions/s00001"])
+    assert len([key for key in gets if key.endswith(".ndjson")]) == 1
+    assert gets.count(f"runs/segments/{MANIFEST_NAME}") == 1
+
+
+@pytest.mark.s3
 def test_s3_compaction_removes_objects_only_while_unchanged(
     s3_bucket: str, s3_storage_options: dict[str, Any]
 ) -> None:
