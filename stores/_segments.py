@@ -38,7 +38,7 @@ import re
 import secrets
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ._fsspec import Folder
@@ -251,6 +251,28 @@ class Segments:
             if record is not None:
                 return True, None if record == DELETED else record
         return False, None
+
+    def finder_newest_first(self) -> Callable[[str], tuple[bool, str | None]]:
+        """:meth:`find` for ids asked highest first (a newest-first listing): a segment is read
+        when the walk reaches its range and dropped after it, so each is read once, however
+        many segments' ranges overlap (a plain :meth:`find` keeps only the last few)."""
+        refs = self._manifest.segments
+        pending = deque(sorted(range(len(refs)), key=lambda rank: refs[rank].last, reverse=True))
+        held: dict[int, dict[str, str]] = {}
+
+        def find(session_id: str) -> tuple[bool, str | None]:
+            while pending and refs[pending[0]].last >= session_id:
+                rank = pending.popleft()
+                if refs[rank].first <= session_id:  # else every id it holds was passed already
+                    held[rank] = dict(self._lines(refs[rank]))
+            for rank in sorted(held, reverse=True):  # the newest segment's copy counts
+                if refs[rank].first > session_id:
+                    del held[rank]
+                elif (record := held[rank].get(session_id)) is not None:
+                    return True, None if record == DELETED else record
+            return False, None
+
+        return find
 
     def current(self, ids_only: bool = False) -> Iterator[tuple[str, str | None]]:
         """``(id, record text or None for a deletion)`` of the newest copy of every id the

@@ -325,8 +325,8 @@ class JSONStore(SessionStore):
 
     def _newest_first_plan(self) -> tuple[Iterable[str], Callable[[str], str | bytes | None]]:
         """On a compacted store, the objects listed and the manifest read once; a folded session
-        comes from its segment (the last few parsed kept, so each segment is read once for its
-        whole range), an object is read as it comes. The core's plan (:meth:`_get` per id) would
+        comes from its segment (each read once, while the walk is in its range), an object is
+        read as it comes. The core's plan (:meth:`_get` per id) would
         cost a failed GET and a manifest read for every folded session."""
         if not self._compactable:
             return super()._newest_first_plan()
@@ -334,11 +334,12 @@ class JSONStore(SessionStore):
         segments = self._segments_now()
         objects = set(ids)
         walk = [session_id for session_id, _ in merged(ids, tombstones, segments.current(ids_only=True))]
+        find = segments.finder_newest_first()
 
         def read(session_id: str) -> bytes | None:
             if session_id in objects:  # from its object, or from the segments if folded since
                 return self._get(session_id)
-            record = segments.find(session_id)[1]
+            record = find(session_id)[1]
             return None if record is None else record.encode("utf-8")
 
         return reversed(walk), read

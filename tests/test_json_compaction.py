@@ -453,14 +453,21 @@ def test_s3_newest_first_on_a_compacted_store_reads_each_segment_once(
     s3_server: S3Server, s3_bucket: str, s3_storage_options: dict[str, Any]
 ) -> None:
     """``list`` and the run browser page newest first: a folded session comes from its
-    segment, not from a failed GET of its object and a manifest read of its own."""
+    segment, not from a failed GET of its object and a manifest read of its own; segments whose
+    ranges overlap (sessions folded again) are each read once."""
     store = JSONStore(f"s3://{s3_bucket}/runs", storage_options=s3_storage_options)
     records = _fill(store, 120)
     store.compact()
+    for first, last in [("s00003", "s00110"), ("s00010", "s00100"), ("s00005", "s00090")]:
+        for session_id in (first, last):  # finished again: the next segment spans the two
+            records[session_id] = {"status": "completed", "again": [first, last]}
+            store.write(session_id, records[session_id])
+        store.compact()
     store.write("s00001", {"status": "failed"})
     store.delete("s00002")
     records["s00001"] = {"status": "failed"}
     del records["s00002"]
+    segments = read_manifest(store._segments).segments
     reader = JSONStore(f"s3://{s3_bucket}/runs", storage_options={**s3_storage_options, "skip_instance_cache": True})
     start = len(s3_server.requests.for_bucket(s3_bucket))
 
@@ -471,7 +478,8 @@ def test_s3_newest_first_on_a_compacted_store_reads_each_segment_once(
     gets = [request.key for request in sent if request.method == "GET" and request.key]
     running = [f"runs/sessions/{i}" for i, r in records.items() if r["status"] == "running"]
     assert sorted(key for key in gets if key.startswith("runs/sessions/")) == sorted([*running, "runs/sessions/s00001"])
-    assert len([key for key in gets if key.endswith(".ndjson")]) == 1
+    assert len(segments) == 4 and not read_manifest(store._segments).disjoint()
+    assert sorted(key for key in gets if key.endswith(".ndjson")) == sorted(f"runs/segments/{ref.name}" for ref in segments)
     assert gets.count(f"runs/segments/{MANIFEST_NAME}") == 1
 
 
