@@ -51,8 +51,10 @@ IDS_SUFFIX = ".ids"
 _DELETED_MARK = " deleted"
 #: Sessions per segment object a compaction writes at most.
 SEGMENT_SIZE = 10_000
-#: Segments whose parsed lines a store instance keeps for ``load`` of folded sessions.
-CACHED_SEGMENTS = 2
+#: Parsed segment lines a store instance keeps for ``load`` of folded sessions: two full
+#: segments, or many small ones (the small segments of later compactions span wide id ranges, so
+#: one id may be in several; a cache counted in segments would re-read them at every load).
+CACHED_LINES = 2 * SEGMENT_SIZE
 _NAME = re.compile(r"^([A-Za-z0-9_.-]+)~([A-Za-z0-9_.-]+)~([0-9a-f]{16})\.ndjson\Z")
 _LINE_START = '{"id":"'
 _ID_START = len(_LINE_START)
@@ -213,7 +215,8 @@ class Segments:
     def __init__(self, folder: Folder, manifest: Manifest) -> None:
         self._folder = folder
         self._manifest = manifest
-        self._cache: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._cache: OrderedDict[str, dict[str, str]] = OrderedDict()  # least recently used first
+        self._cached_lines = 0
 
     def __bool__(self) -> bool:
         return bool(self._manifest.segments)
@@ -237,7 +240,8 @@ class Segments:
 
     def find(self, session_id: str) -> tuple[bool, str | None]:
         """``(found, record text or None for a deletion)`` of the newest copy of ``session_id``,
-        reading the segments whose range holds it, newest first (the last few kept)."""
+        reading the segments whose range holds it, newest first (the most recently used kept, up
+        to :data:`CACHED_LINES` lines)."""
         for ref in reversed(self._manifest.segments):
             if not ref.first <= session_id <= ref.last:
                 continue
@@ -245,8 +249,11 @@ class Segments:
             if copies is None:
                 copies = dict(self._lines(ref))
                 self._cache[ref.name] = copies
-                if len(self._cache) > CACHED_SEGMENTS:
-                    self._cache.popitem(last=False)
+                self._cached_lines += len(copies)
+                while self._cached_lines > CACHED_LINES and len(self._cache) > 1:
+                    self._cached_lines -= len(self._cache.popitem(last=False)[1])
+            else:
+                self._cache.move_to_end(ref.name)
             record = copies.get(session_id)
             if record is not None:
                 return True, None if record == DELETED else record
@@ -255,7 +262,7 @@ class Segments:
     def finder_newest_first(self) -> Callable[[str], tuple[bool, str | None]]:
         """:meth:`find` for ids asked highest first (a newest-first listing): a segment is read
         when the walk reaches its range and dropped after it, so each is read once, however
-        many segments' ranges overlap (a plain :meth:`find` keeps only the last few)."""
+        many segments' ranges overlap (a plain :meth:`find` keeps what :data:`CACHED_LINES` holds)."""
         refs = self._manifest.segments
         pending = deque(sorted(range(len(refs)), key=lambda rank: refs[rank].last, reverse=True))
         held: dict[int, dict[str, str]] = {}

@@ -448,6 +448,20 @@ def test_s3_reading_a_compacted_store_lists_little_and_gets_each_segment_once(
     assert len(lists) == 1  # the few objects saved since: one page
 
 
+def _fill_overlapping(store: JSONStore) -> dict[str, Any]:
+    """120 sessions folded into 4 segments whose id ranges overlap: sessions finished again
+    after the first compaction are folded by later ones, each segment spanning its two."""
+    records = _fill(store, 120)
+    store.compact()
+    for first, last in [("s00003", "s00110"), ("s00010", "s00100"), ("s00005", "s00090")]:
+        for session_id in (first, last):
+            records[session_id] = {"status": "completed", "again": [first, last]}
+            store.write(session_id, records[session_id])
+        store.compact()
+    assert len(read_manifest(store._segments).segments) == 4
+    return records
+
+
 @pytest.mark.s3
 def test_s3_newest_first_on_a_compacted_store_reads_each_segment_once(
     s3_server: S3Server, s3_bucket: str, s3_storage_options: dict[str, Any]
@@ -456,13 +470,7 @@ def test_s3_newest_first_on_a_compacted_store_reads_each_segment_once(
     segment, not from a failed GET of its object and a manifest read of its own; segments whose
     ranges overlap (sessions folded again) are each read once."""
     store = JSONStore(f"s3://{s3_bucket}/runs", storage_options=s3_storage_options)
-    records = _fill(store, 120)
-    store.compact()
-    for first, last in [("s00003", "s00110"), ("s00010", "s00100"), ("s00005", "s00090")]:
-        for session_id in (first, last):  # finished again: the next segment spans the two
-            records[session_id] = {"status": "completed", "again": [first, last]}
-            store.write(session_id, records[session_id])
-        store.compact()
+    records = _fill_overlapping(store)
     store.write("s00001", {"status": "failed"})
     store.delete("s00002")
     records["s00001"] = {"status": "failed"}
@@ -481,6 +489,25 @@ def test_s3_newest_first_on_a_compacted_store_reads_each_segment_once(
     assert len(segments) == 4 and not read_manifest(store._segments).disjoint()
     assert sorted(key for key in gets if key.endswith(".ndjson")) == sorted(f"runs/segments/{ref.name}" for ref in segments)
     assert gets.count(f"runs/segments/{MANIFEST_NAME}") == 1
+
+
+@pytest.mark.s3
+def test_s3_loading_folded_sessions_one_by_one_reads_overlapping_segments_once(
+    s3_server: S3Server, s3_bucket: str, s3_storage_options: dict[str, Any]
+) -> None:
+    """The Kedro face and ``load`` loops read session by session: one id may be in several
+    segments (small ones of later compactions span wide ranges), and each is read once."""
+    store = JSONStore(f"s3://{s3_bucket}/runs", storage_options=s3_storage_options)
+    records = _fill_overlapping(store)
+    reader = JSONStore(f"s3://{s3_bucket}/runs", storage_options={**s3_storage_options, "skip_instance_cache": True})
+    segments = read_manifest(store._segments).segments
+    start = len(s3_server.requests.for_bucket(s3_bucket))
+
+    assert {session_id: reader.load(session_id) for session_id in sorted(records)} == records
+
+    sent = s3_server.requests.for_bucket(s3_bucket)[start:]
+    segment_gets = sorted(r.key for r in sent if r.method == "GET" and r.key and r.key.endswith(".ndjson"))
+    assert segment_gets == sorted(f"runs/segments/{ref.name}" for ref in segments)
 
 
 @pytest.mark.s3
