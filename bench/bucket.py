@@ -8,11 +8,12 @@ Figures:
   writers saved last (the truth), ``iter_records`` (what ``list`` reads) and ``query`` must
   agree: lost, duplicated and torn sessions are counted (target 0 each).
 * requests (S3 on moto's server on loopback, every HTTP request counted by the server):
-  ``session_ids`` and ``iter_records`` of a compacted store, per 1,000 sessions (target <= 1);
-  ``query`` reported beside them.
+  ``session_ids``, ``iter_records`` and a newest-first read of a compacted store, per 1,000
+  sessions (target <= 1); ``query`` reported beside them.
 * sizes (local folder, the per-session files written directly by the bench, as the store
   writes them, without fsync, to keep the setup short): ``iter_records`` over the compacted
-  store beside reading the same segment files raw (``json.loads`` of each line, >= 0.8x);
+  store beside reading the same segment files raw (``json.loads`` of each line, >= 0.8x), and a
+  newest-first read of every record beside the same raw read (shown);
   ``query "select status, count(*)"`` beside DuckDB reading the same segments (<= 2x); the
   ``compact`` command's throughput and peak RSS, the largest size beside a tenth of it (flat:
   <= 1.2x). Sizes: a tenth of ``--max-sessions`` and ``--max-sessions`` (100,000 by default;
@@ -188,9 +189,10 @@ def request_counts(sessions: int) -> list[Figure]:
 
         listing, listed = count(lambda store: sum(1 for _ in store.session_ids()))
         loading, loaded = count(lambda store: sum(1 for _ in store.iter_records()))
+        newest, paged = count(lambda store: sum(1 for _ in store.iter_matching(newest_first=True)))
         querying, rows = count(lambda store: _query_rows(store, "SELECT count(*) FROM sessions")[0][0])
-    if not listed == loaded == rows == sessions:
-        raise AssertionError(f"requests: listed {listed}, loaded {loaded}, queried {rows} of {sessions}")
+    if not listed == loaded == paged == rows == sessions:
+        raise AssertionError(f"requests: listed {listed}, loaded {loaded}, newest first {paged}, queried {rows} of {sessions}")
     per = 1000 / sessions
     note = f"{sessions:,} compacted sessions on moto; the store's open (1 GET) not counted"
     return [
@@ -199,6 +201,9 @@ def request_counts(sessions: int) -> list[Figure]:
         Figure("bucket/s3", "load all: requests per 1,000 sessions", loading * per, None, "requests", PER_THOUSAND,
                sessions, note=(f"{loading} requests: 1 LIST of the objects saved since, the manifest, "
                                f"1 GET per segment of 10,000 sessions; {note}")),
+        Figure("bucket/s3", "newest first: requests per 1,000 sessions", newest * per, None, "requests",
+               PER_THOUSAND, sessions, note=(f"{newest} requests (what list and the run browser read): the "
+                                             f"listing, the manifest, each segment's ids and each segment; {note}")),
         Figure("bucket/s3", "query: requests per 1,000 sessions", querying * per, None, "requests", None,
                sessions, note=f"{querying} requests: the listing and the manifest, then DuckDB reads the segments; {note}"),
     ]
@@ -274,6 +279,13 @@ def size_figures(workdir: Path, sizes: list[int], repeats: int) -> list[Figure]:
             raise AssertionError(f"sizes: iter_records or the raw read did not return {size} records")
         figures.append(Figure("bucket/local", "iter_records, compacted", size / ours_s, size / raw_s, "rec/s",
                               ITERATE, size, note="beside json.loads of every line of the same segment files"))
+        newest_s, raw_s = best_pair(lambda: sum(1 for _ in store.iter_matching(newest_first=True)),
+                                    lambda: _raw_segments(segments), tries)
+        if sum(1 for _ in store.iter_matching(newest_first=True)) != size:
+            raise AssertionError(f"sizes: the newest-first read did not return {size} records")
+        figures.append(Figure("bucket/local", "newest first, compacted", size / newest_s, size / raw_s, "rec/s",
+                              None, size, note="every record highest id first (list, the run browser), beside "
+                                               "json.loads of every line of the same segment files"))
         query_s, raw_query_s = best_pair(lambda: _query(str(root)), lambda: _raw_query(segments), tries)
         if _query(str(root)) != _raw_query(segments):
             raise AssertionError("sizes: query and DuckDB over the raw segments disagree")
